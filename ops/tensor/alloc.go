@@ -1,0 +1,69 @@
+package tensor
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+)
+
+var (
+	liveBytes   atomic.Int64
+	peakBytes   atomic.Int64
+	memoryLimit atomic.Int64 // 0 means no limit
+)
+
+// MemoryLimitError is raised (as a panic, which the Starlark binding layer
+// turns back into an error) when an allocation would take the bytes of live
+// tensors past the limit set by SetMemoryLimit.
+type MemoryLimitError struct {
+	Shape       []int
+	Bytes       int64
+	Live, Limit int64
+}
+
+func (e *MemoryLimitError) Error() string {
+	return fmt.Sprintf("allocating a tensor of shape %s (%d bytes) would exceed --max-memory: %d bytes live, limit %d bytes; raise --max-memory or process less data at once",
+		ShapeString(e.Shape), e.Bytes, e.Live, e.Limit)
+}
+
+// UserError marks the error as one to report to the script, not a bug.
+func (e *MemoryLimitError) UserError() {}
+
+// SetMemoryLimit bounds the bytes of live tensor storage; 0 removes the
+// bound. Storage is released when the garbage collector frees it, so the
+// count includes tensors that are unreachable but not yet collected; alloc
+// runs a collection before it fails.
+func SetMemoryLimit(bytes int64) { memoryLimit.Store(bytes) }
+
+// LiveBytes returns the bytes of tensor storage currently accounted.
+func LiveBytes() int64 { return liveBytes.Load() }
+
+// PeakBytes returns the largest value LiveBytes has reached.
+func PeakBytes() int64 { return peakBytes.Load() }
+
+// Alloc returns a zeroed slice of n float32 charged to the memory limit, for
+// packages that build tensors from raw slices. shape is used in the error.
+func Alloc(n int, shape ...int) []float32 { return alloc(n, shape) }
+
+func alloc(n int, shape []int) []float32 {
+	bytes := int64(n) * 4
+	if limit := memoryLimit.Load(); limit > 0 && liveBytes.Load()+bytes > limit {
+		runtime.GC()
+		if live := liveBytes.Load(); live+bytes > limit {
+			panic(&MemoryLimitError{Shape: append([]int(nil), shape...), Bytes: bytes, Live: live, Limit: limit})
+		}
+	}
+	buf := make([]float32, n)
+	if n == 0 {
+		return buf
+	}
+	live := liveBytes.Add(bytes)
+	for {
+		p := peakBytes.Load()
+		if live <= p || peakBytes.CompareAndSwap(p, live) {
+			break
+		}
+	}
+	runtime.AddCleanup(&buf[0], func(b int64) { liveBytes.Add(-b) }, bytes)
+	return buf
+}
