@@ -113,7 +113,10 @@ func (e *PanicError) Error() string {
 // as that error, prefixed with the builtin's name.
 func Recover(fn Func) Func {
 	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (v starlark.Value, err error) {
+		s := Get(thread)
+		prev, _ := s.current.Swap(b.Name()).(string)
 		defer func() {
+			s.current.Store(prev)
 			if r := recover(); r != nil {
 				if ue, ok := r.(UserError); ok {
 					v, err = nil, fmt.Errorf("%s: %w", b.Name(), ue)

@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"go.starlark.net/starlark"
+
+	"pare/ops/catalog"
 )
 
 const sessionKey = "pare.session"
@@ -26,6 +29,13 @@ type Session struct {
 	OutDir string
 	// Stderr receives progress lines and warnings.
 	Stderr io.Writer
+	// DataRoot is the data folder that data.path resolves under ($PARE_DATA
+	// or the user cache folder).
+	DataRoot string
+	// Catalog verifies cataloged files once per run.
+	Catalog *catalog.Verifier
+
+	current atomic.Value // name of the builtin running now, or ""
 
 	mu       sync.Mutex
 	inputs   map[string]string
@@ -38,9 +48,16 @@ func NewSession(ctx context.Context) *Session {
 		Ctx:      ctx,
 		Sandbox:  &Sandbox{},
 		Stderr:   os.Stderr,
+		Catalog:  catalog.NewVerifier(),
 		inputs:   map[string]string{},
 		settings: map[string]any{},
 	}
+}
+
+// Running returns the name of the builtin running now, or "" between calls.
+func (s *Session) Running() string {
+	name, _ := s.current.Load().(string)
+	return name
 }
 
 // Attach installs s on thread.
