@@ -1,0 +1,97 @@
+// Package tensor binds pare/ops/tensor as the Starlark module "tensor" and
+// defines the tensor value that every other binding passes around. Other
+// bindings convert arguments with FromValue and results with Wrap.
+package tensor
+
+import (
+	"go.starlark.net/starlark"
+
+	"pare/builtins/host"
+)
+
+const moduleDoc = `float32 tensors with NumPy broadcasting.
+
+A tensor has a shape, strides and a dtype that is always float32 (bf16 and
+f16 are storage formats converted on load). t[i] and t[i, j] index with
+negative indices counting from the end; t.slice(axis, start, stop, step)
+slices; t.shape, t.ndim, t.dtype, t.size and t.T are attributes; + - * / and
+unary minus broadcast. == and != compare whole tensors; elementwise masks
+come from tensor.eq, ne, lt, le, gt and ge. Most functions are also methods:
+t.sum(axis=0) is tensor.sum(t, axis=0).
+
+Random functions take seed=None: None draws from the run's generator, which
+starts at seed 0 (see manual_seed), and an int seeds a fresh generator. The
+generator is PCG-DXSM from Go's math/rand/v2, so numbers are the same on
+every machine.`
+
+// builtinGroups lists the module's functions, one slice per topic file.
+var builtinGroups = [][]host.Builtin{
+	creationBuiltins, elementwiseBuiltins,
+}
+
+// methods maps a method name to the builtin it calls with the tensor as the
+// first argument.
+var methods = map[string]host.Func{}
+
+// methodNames lists the builtins that are also tensor methods.
+var methodNames = []string{
+	"add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
+	"relu", "silu", "gelu", "pow", "clip", "maximum", "minimum",
+	"eq", "ne", "lt", "le", "gt", "ge",
+	"sum", "mean", "max", "min", "argmax", "argmin", "var", "std", "norm",
+	"logsumexp", "softmax", "log_softmax", "cumsum",
+	"matmul", "transpose", "permute", "reshape", "flatten", "split",
+	"gather", "scatter", "index_select", "masked_fill",
+	"topk", "sort", "argsort", "kthvalue", "tolist", "item", "slice", "contiguous", "clone",
+}
+
+func init() {
+	var builtins []host.Builtin
+	for _, g := range builtinGroups {
+		builtins = append(builtins, g...)
+	}
+	byName := map[string]host.Func{}
+	for _, b := range builtins {
+		byName[b.Name] = b.Fn
+	}
+	for _, name := range methodNames {
+		if fn, ok := byName[name]; ok {
+			methods[name] = host.Recover(fn)
+		}
+	}
+	host.Register(&host.Module{Name: "tensor", Doc: moduleDoc, Builtins: builtins})
+}
+
+// Attr returns an attribute or a method bound to v.
+func (v *Value) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "shape":
+		return intsValue(v.t.Shape()), nil
+	case "ndim":
+		return starlark.MakeInt(v.t.Ndim()), nil
+	case "size":
+		return starlark.MakeInt(v.t.Size()), nil
+	case "dtype":
+		return starlark.String("float32"), nil
+	case "T":
+		return Wrap(v.t.T()), nil
+	}
+	fn, ok := methods[name]
+	if !ok {
+		return nil, nil
+	}
+	return starlark.NewBuiltin("tensor."+name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		full := make(starlark.Tuple, 0, len(args)+1)
+		full = append(append(full, v), args...)
+		return fn(thread, b, full, kwargs)
+	}), nil
+}
+
+// AttrNames lists the attributes and methods, sorted.
+func (v *Value) AttrNames() []string { return attrNames }
+
+var attrNames = func() []string {
+	names := append([]string{"T", "dtype", "ndim", "shape", "size"}, methodNames...)
+	sortStrings(names)
+	return names
+}()

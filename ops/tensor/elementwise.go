@@ -1,0 +1,263 @@
+package tensor
+
+import (
+	"math"
+
+	"pare/ops/kernels"
+)
+
+// parallelGrain is the number of elements below which elementwise loops run
+// on the calling goroutine, and the smallest chunk handed to a worker.
+const parallelGrain = 1 << 15
+
+// binKernel computes dst[i] = op(a[i*sa], b[i*sb]) for i < len(dst).
+// A stride of 0 repeats one value.
+type binKernel func(dst, a []float32, sa int, b []float32, sb int)
+
+// binaryOp is one broadcasting binary operation: a kernel for runs of
+// elements, and the name used in errors.
+type binaryOp struct {
+	name   string
+	kernel binKernel
+}
+
+var (
+	opAdd     = binaryOp{"add", addKernel}
+	opSub     = binaryOp{"sub", subKernel}
+	opMul     = binaryOp{"mul", mulKernel}
+	opDiv     = binaryOp{"div", divKernel}
+	opPow     = binaryOp{"pow", scalarKernel(func(x, y float32) float32 { return float32(math.Pow(float64(x), float64(y))) })}
+	opMaximum = binaryOp{"maximum", scalarKernel(maximum)}
+	opMinimum = binaryOp{"minimum", scalarKernel(minimum)}
+	opEq      = binaryOp{"eq", scalarKernel(func(x, y float32) float32 { return mask(x == y) })}
+	opNe      = binaryOp{"ne", scalarKernel(func(x, y float32) float32 { return mask(x != y) })}
+	opLt      = binaryOp{"lt", scalarKernel(func(x, y float32) float32 { return mask(x < y) })}
+	opLe      = binaryOp{"le", scalarKernel(func(x, y float32) float32 { return mask(x <= y) })}
+	opGt      = binaryOp{"gt", scalarKernel(func(x, y float32) float32 { return mask(x > y) })}
+	opGe      = binaryOp{"ge", scalarKernel(func(x, y float32) float32 { return mask(x >= y) })}
+)
+
+func mask(b bool) float32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// maximum follows NumPy: a NaN in either operand gives NaN.
+func maximum(x, y float32) float32 {
+	if x != x || y != y {
+		return float32(math.NaN())
+	}
+	return max(x, y)
+}
+
+func minimum(x, y float32) float32 {
+	if x != x || y != y {
+		return float32(math.NaN())
+	}
+	return min(x, y)
+}
+
+// Add returns a + b with NumPy broadcasting.
+func Add(a, b *Tensor) (*Tensor, error) { return binary(opAdd, a, b) }
+
+// Sub returns a - b with NumPy broadcasting.
+func Sub(a, b *Tensor) (*Tensor, error) { return binary(opSub, a, b) }
+
+// Mul returns the elementwise product a * b with NumPy broadcasting.
+func Mul(a, b *Tensor) (*Tensor, error) { return binary(opMul, a, b) }
+
+// Div returns a / b with NumPy broadcasting; division by zero gives ±Inf or
+// NaN as in IEEE 754.
+func Div(a, b *Tensor) (*Tensor, error) { return binary(opDiv, a, b) }
+
+// Pow returns a raised to b elementwise, computed in float64.
+func Pow(a, b *Tensor) (*Tensor, error) { return binary(opPow, a, b) }
+
+// Maximum returns the elementwise larger of a and b; NaN wins.
+func Maximum(a, b *Tensor) (*Tensor, error) { return binary(opMaximum, a, b) }
+
+// Minimum returns the elementwise smaller of a and b; NaN wins.
+func Minimum(a, b *Tensor) (*Tensor, error) { return binary(opMinimum, a, b) }
+
+// Eq returns a mask with 1 where a == b and 0 elsewhere.
+func Eq(a, b *Tensor) (*Tensor, error) { return binary(opEq, a, b) }
+
+// Ne returns a mask with 1 where a != b (NaN != NaN) and 0 elsewhere.
+func Ne(a, b *Tensor) (*Tensor, error) { return binary(opNe, a, b) }
+
+// Lt returns a mask with 1 where a < b and 0 elsewhere.
+func Lt(a, b *Tensor) (*Tensor, error) { return binary(opLt, a, b) }
+
+// Le returns a mask with 1 where a <= b and 0 elsewhere.
+func Le(a, b *Tensor) (*Tensor, error) { return binary(opLe, a, b) }
+
+// Gt returns a mask with 1 where a > b and 0 elsewhere.
+func Gt(a, b *Tensor) (*Tensor, error) { return binary(opGt, a, b) }
+
+// Ge returns a mask with 1 where a >= b and 0 elsewhere.
+func Ge(a, b *Tensor) (*Tensor, error) { return binary(opGe, a, b) }
+
+// binary applies op over the broadcast shape of a and b into a new
+// contiguous tensor.
+func binary(op binaryOp, a, b *Tensor) (*Tensor, error) {
+	shape, err := BroadcastShapes(a.shape, b.shape)
+	if err != nil {
+		return nil, err
+	}
+	out := New(shape...)
+	n := len(out.data)
+	if n == 0 {
+		return out, nil
+	}
+
+	// Same-shape contiguous operands, or one operand of a single element,
+	// are one flat run split across workers.
+	aOne, bOne := a.Size() == 1, b.Size() == 1
+	aFlat := aOne || a.IsContiguous() && sameShape(a.shape, shape)
+	bFlat := bOne || b.IsContiguous() && sameShape(b.shape, shape)
+	if aFlat && bFlat {
+		sa, sb := 1, 1
+		if aOne {
+			sa = 0
+		}
+		if bOne {
+			sb = 0
+		}
+		av, bv := a.data[a.offset:], b.data[b.offset:]
+		kernels.ParallelFor(n, parallelGrain, func(lo, hi int) {
+			op.kernel(out.data[lo:hi], av[lo*sa:], sa, bv[lo*sb:], sb)
+		})
+		return out, nil
+	}
+
+	// General case: walk rows of the coalesced broadcast shape.
+	cshape, cstrides := coalesce(shape, broadcastStrides(a, shape), broadcastStrides(b, shape))
+	inner := cshape[len(cshape)-1]
+	rows := n / inner
+	sa, sb := cstrides[0][len(cshape)-1], cstrides[1][len(cshape)-1]
+	grain := max(1, parallelGrain/inner)
+	kernels.ParallelFor(rows, grain, func(lo, hi int) {
+		offs := make([]int, 2)
+		for r := lo; r < hi; r++ {
+			rowOffsets(r, cshape, cstrides, offs)
+			op.kernel(out.data[r*inner:(r+1)*inner], a.data[a.offset+offs[0]:], sa, b.data[b.offset+offs[1]:], sb)
+		}
+	})
+	return out, nil
+}
+
+// scalarKernel builds a binKernel from a per-element function.
+func scalarKernel(f func(x, y float32) float32) binKernel {
+	return func(dst, a []float32, sa int, b []float32, sb int) {
+		for i := range dst {
+			dst[i] = f(a[i*sa], b[i*sb])
+		}
+	}
+}
+
+// The four arithmetic kernels are written out per stride case so that the
+// contiguous loops compile without bounds checks or calls.
+// NOTE: plain Go loops; switch to the vectorised primitives in ops/kernels
+// once that package provides them.
+
+func addKernel(dst, a []float32, sa int, b []float32, sb int) {
+	n := len(dst)
+	switch {
+	case sa == 1 && sb == 1:
+		a, b = a[:n], b[:n]
+		for i := range dst {
+			dst[i] = a[i] + b[i]
+		}
+	case sa == 1 && sb == 0:
+		a, s := a[:n], b[0]
+		for i := range dst {
+			dst[i] = a[i] + s
+		}
+	case sa == 0 && sb == 1:
+		s, b := a[0], b[:n]
+		for i := range dst {
+			dst[i] = s + b[i]
+		}
+	default:
+		for i := range dst {
+			dst[i] = a[i*sa] + b[i*sb]
+		}
+	}
+}
+
+func subKernel(dst, a []float32, sa int, b []float32, sb int) {
+	n := len(dst)
+	switch {
+	case sa == 1 && sb == 1:
+		a, b = a[:n], b[:n]
+		for i := range dst {
+			dst[i] = a[i] - b[i]
+		}
+	case sa == 1 && sb == 0:
+		a, s := a[:n], b[0]
+		for i := range dst {
+			dst[i] = a[i] - s
+		}
+	case sa == 0 && sb == 1:
+		s, b := a[0], b[:n]
+		for i := range dst {
+			dst[i] = s - b[i]
+		}
+	default:
+		for i := range dst {
+			dst[i] = a[i*sa] - b[i*sb]
+		}
+	}
+}
+
+func mulKernel(dst, a []float32, sa int, b []float32, sb int) {
+	n := len(dst)
+	switch {
+	case sa == 1 && sb == 1:
+		a, b = a[:n], b[:n]
+		for i := range dst {
+			dst[i] = a[i] * b[i]
+		}
+	case sa == 1 && sb == 0:
+		a, s := a[:n], b[0]
+		for i := range dst {
+			dst[i] = a[i] * s
+		}
+	case sa == 0 && sb == 1:
+		s, b := a[0], b[:n]
+		for i := range dst {
+			dst[i] = s * b[i]
+		}
+	default:
+		for i := range dst {
+			dst[i] = a[i*sa] * b[i*sb]
+		}
+	}
+}
+
+func divKernel(dst, a []float32, sa int, b []float32, sb int) {
+	n := len(dst)
+	switch {
+	case sa == 1 && sb == 1:
+		a, b = a[:n], b[:n]
+		for i := range dst {
+			dst[i] = a[i] / b[i]
+		}
+	case sa == 1 && sb == 0:
+		a, s := a[:n], b[0]
+		for i := range dst {
+			dst[i] = a[i] / s
+		}
+	case sa == 0 && sb == 1:
+		s, b := a[0], b[:n]
+		for i := range dst {
+			dst[i] = s / b[i]
+		}
+	default:
+		for i := range dst {
+			dst[i] = a[i*sa] / b[i*sb]
+		}
+	}
+}

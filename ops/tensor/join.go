@@ -1,0 +1,130 @@
+package tensor
+
+import "fmt"
+
+// Concat joins tensors along an existing axis. All must have the same rank
+// and equal sizes on every other axis.
+func Concat(ts []*Tensor, axis int) (*Tensor, error) {
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("tensor: concat of no tensors; give at least one")
+	}
+	first := ts[0]
+	a, err := normAxis(axis, first.Ndim())
+	if err != nil {
+		return nil, err
+	}
+	shape := append([]int(nil), first.shape...)
+	shape[a] = 0
+	for i, t := range ts {
+		if t.Ndim() != first.Ndim() {
+			return nil, fmt.Errorf("tensor: concat: tensor %d has rank %d (shape %s), tensor 0 has rank %d (shape %s)",
+				i, t.Ndim(), ShapeString(t.shape), first.Ndim(), ShapeString(first.shape))
+		}
+		for d := range t.shape {
+			if d != a && t.shape[d] != first.shape[d] {
+				return nil, fmt.Errorf("tensor: concat along axis %d: tensor %d has shape %s, tensor 0 has shape %s; sizes differ on axis %d",
+					a, i, ShapeString(t.shape), ShapeString(first.shape), d)
+			}
+		}
+		shape[a] += t.shape[a]
+	}
+	out := New(shape...)
+	pos := 0
+	for _, t := range ts {
+		dst, _ := out.Slice(a, pos, pos+t.shape[a], 1)
+		copyInto(dst, t)
+		pos += t.shape[a]
+	}
+	return out, nil
+}
+
+// Stack joins tensors of one shape along a new axis.
+func Stack(ts []*Tensor, axis int) (*Tensor, error) {
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("tensor: stack of no tensors; give at least one")
+	}
+	first := ts[0]
+	a, err := normAxis(axis, first.Ndim()+1)
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]*Tensor, len(ts))
+	for i, t := range ts {
+		if !sameShape(t.shape, first.shape) {
+			return nil, fmt.Errorf("tensor: stack: tensor %d has shape %s, tensor 0 has shape %s; all must match",
+				i, ShapeString(t.shape), ShapeString(first.shape))
+		}
+		shape := append(append(append([]int(nil), t.shape[:a]...), 1), t.shape[a:]...)
+		strides := append(append(append([]int(nil), t.strides[:a]...), 0), t.strides[a:]...)
+		parts[i] = &Tensor{shape: shape, strides: strides, offset: t.offset, data: t.data}
+	}
+	return Concat(parts, a)
+}
+
+// Split cuts t along axis into pieces of the given sizes, which must sum to
+// the axis size. The pieces are views.
+func Split(t *Tensor, sizes []int, axis int) ([]*Tensor, error) {
+	a, err := normAxis(axis, t.Ndim())
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for i, s := range sizes {
+		if s < 0 {
+			return nil, fmt.Errorf("tensor: split size %d (piece %d) is negative; want sizes >= 0", s, i)
+		}
+		total += s
+	}
+	if total != t.shape[a] {
+		return nil, fmt.Errorf("tensor: split sizes %v sum to %d, want %d (the size of axis %d of shape %s)",
+			sizes, total, t.shape[a], a, ShapeString(t.shape))
+	}
+	out := make([]*Tensor, len(sizes))
+	pos := 0
+	for i, s := range sizes {
+		out[i], _ = t.Slice(a, pos, pos+s, 1)
+		pos += s
+	}
+	return out, nil
+}
+
+// SplitEvery cuts t along axis into pieces of size chunk; the last piece is
+// smaller when chunk does not divide the axis (PyTorch's split with an int).
+func SplitEvery(t *Tensor, chunk, axis int) ([]*Tensor, error) {
+	a, err := normAxis(axis, t.Ndim())
+	if err != nil {
+		return nil, err
+	}
+	if chunk <= 0 {
+		return nil, fmt.Errorf("tensor: split size %d; want a size >= 1", chunk)
+	}
+	var sizes []int
+	for rest := t.shape[a]; rest > 0; rest -= chunk {
+		sizes = append(sizes, min(chunk, rest))
+	}
+	return Split(t, sizes, a)
+}
+
+// copyInto copies src into dst, which have the same shape; dst may be a
+// strided view.
+func copyInto(dst, src *Tensor) {
+	if dst.Size() == 0 {
+		return
+	}
+	cshape, cstrides := coalesce(dst.shape, dst.strides, src.strides)
+	inner := cshape[len(cshape)-1]
+	rows := dst.Size() / inner
+	sd, ss := cstrides[0][len(cshape)-1], cstrides[1][len(cshape)-1]
+	offs := make([]int, 2)
+	for r := range rows {
+		rowOffsets(r, cshape, cstrides, offs)
+		d, s := dst.offset+offs[0], src.offset+offs[1]
+		if sd == 1 && ss == 1 {
+			copy(dst.data[d:d+inner], src.data[s:s+inner])
+			continue
+		}
+		for i := range inner {
+			dst.data[d+i*sd] = src.data[s+i*ss]
+		}
+	}
+}
