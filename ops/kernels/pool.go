@@ -10,29 +10,27 @@ import (
 // when every chunk is done. With n <= grain it calls fn(0, n) on the caller's
 // goroutine.
 func ParallelFor(n, grain int, fn func(lo, hi int)) {
+	parallelForWorkers(runtime.GOMAXPROCS(0), n, grain, fn)
+}
+
+// parallelForWorkers is ParallelFor with an explicit goroutine budget. The
+// caller's goroutine runs the first chunk.
+func parallelForWorkers(workers, n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	if grain < 1 {
-		grain = 1
-	}
-	workers := runtime.GOMAXPROCS(0)
-	if chunks := (n + grain - 1) / grain; chunks < workers {
-		workers = chunks
-	}
+	grain = max(grain, 1)
+	workers = min(workers, ceilDiv(n, grain))
 	if workers <= 1 {
 		fn(0, n)
 		return
 	}
 	var wg sync.WaitGroup
-	step := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += step {
+	step := ceilDiv(n, workers)
+	for lo := step; lo < n; lo += step {
 		hi := min(lo+step, n)
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			fn(lo, hi)
-		}(lo, hi)
+		wg.Go(func() { fn(lo, hi) })
 	}
+	fn(0, min(step, n))
 	wg.Wait()
 }

@@ -1,0 +1,138 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Z0..Z27 accumulate the 14×32 tile, two registers per row. Z28 and Z29 hold
+// the current step of the B micro-panel, Z30 the broadcast A value.
+
+// FMA_ROW adds a[off]·(Z28, Z29) to one row's accumulators.
+#define FMA_ROW(off, acc0, acc1) \
+	VBROADCASTSS off(AX), Z30 \
+	VFMADD231PS  Z28, Z30, acc0 \
+	VFMADD231PS  Z29, Z30, acc1
+
+// STORE_ROW writes alpha·acc to one row of C (Z28 = alpha) and advances DI.
+#define STORE_ROW(acc0, acc1) \
+	VMULPS  Z28, acc0, acc0 \
+	VMULPS  Z28, acc1, acc1 \
+	VMOVUPS acc0, (DI) \
+	VMOVUPS acc1, 64(DI) \
+	ADDQ    DX, DI
+
+// STORE_ROW_BETA writes alpha·acc + beta·C to one row of C (Z28 = alpha,
+// Z29 = beta) and advances DI.
+#define STORE_ROW_BETA(acc0, acc1) \
+	VMULPS      Z28, acc0, acc0 \
+	VMULPS      Z28, acc1, acc1 \
+	VFMADD231PS (DI), Z29, acc0 \
+	VFMADD231PS 64(DI), Z29, acc1 \
+	VMOVUPS     acc0, (DI) \
+	VMOVUPS     acc1, 64(DI) \
+	ADDQ        DX, DI
+
+// func sgemmKernel14x32AVX512(k int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernel14x32AVX512(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), DX
+	SHLQ $2, DX
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+
+	TESTQ CX, CX
+	JLE   store
+
+loop:
+	VMOVUPS (BX), Z28
+	VMOVUPS 64(BX), Z29
+	FMA_ROW(0, Z0, Z1)
+	FMA_ROW(4, Z2, Z3)
+	FMA_ROW(8, Z4, Z5)
+	FMA_ROW(12, Z6, Z7)
+	FMA_ROW(16, Z8, Z9)
+	FMA_ROW(20, Z10, Z11)
+	FMA_ROW(24, Z12, Z13)
+	FMA_ROW(28, Z14, Z15)
+	FMA_ROW(32, Z16, Z17)
+	FMA_ROW(36, Z18, Z19)
+	FMA_ROW(40, Z20, Z21)
+	FMA_ROW(44, Z22, Z23)
+	FMA_ROW(48, Z24, Z25)
+	FMA_ROW(52, Z26, Z27)
+	ADDQ $56, AX
+	ADDQ $128, BX
+	DECQ CX
+	JNZ  loop
+
+store:
+	VBROADCASTSS alpha+40(FP), Z28
+	VBROADCASTSS beta+44(FP), Z29
+
+	// beta == 0, either sign: C is not read.
+	MOVL  beta+44(FP), R8
+	TESTL $0x7fffffff, R8
+	JNZ   storebeta
+
+	STORE_ROW(Z0, Z1)
+	STORE_ROW(Z2, Z3)
+	STORE_ROW(Z4, Z5)
+	STORE_ROW(Z6, Z7)
+	STORE_ROW(Z8, Z9)
+	STORE_ROW(Z10, Z11)
+	STORE_ROW(Z12, Z13)
+	STORE_ROW(Z14, Z15)
+	STORE_ROW(Z16, Z17)
+	STORE_ROW(Z18, Z19)
+	STORE_ROW(Z20, Z21)
+	STORE_ROW(Z22, Z23)
+	STORE_ROW(Z24, Z25)
+	STORE_ROW(Z26, Z27)
+	VZEROUPPER
+	RET
+
+storebeta:
+	STORE_ROW_BETA(Z0, Z1)
+	STORE_ROW_BETA(Z2, Z3)
+	STORE_ROW_BETA(Z4, Z5)
+	STORE_ROW_BETA(Z6, Z7)
+	STORE_ROW_BETA(Z8, Z9)
+	STORE_ROW_BETA(Z10, Z11)
+	STORE_ROW_BETA(Z12, Z13)
+	STORE_ROW_BETA(Z14, Z15)
+	STORE_ROW_BETA(Z16, Z17)
+	STORE_ROW_BETA(Z18, Z19)
+	STORE_ROW_BETA(Z20, Z21)
+	STORE_ROW_BETA(Z22, Z23)
+	STORE_ROW_BETA(Z24, Z25)
+	STORE_ROW_BETA(Z26, Z27)
+	VZEROUPPER
+	RET
