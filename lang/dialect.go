@@ -11,9 +11,6 @@ import (
 	"go.starlark.net/syntax"
 
 	"pare/builtins/host"
-
-	// Each binding package registers its module in init.
-	_ "pare/builtins/data"
 )
 
 // FileOptions is pare's dialect: recipes are programs, so sets, while

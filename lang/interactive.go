@@ -46,6 +46,7 @@ func NewInteractive(out, errOut io.Writer) (*Interactive, error) {
 	s := host.NewSession(context.Background())
 	s.Stderr = errOut
 	s.DataRoot = dataRoot
+	s.BaseDir = cwd
 	for _, p := range []string{cwd, dataRoot} {
 		if r, err := host.ResolveRoot(p); err == nil {
 			s.Sandbox.Read = append(s.Sandbox.Read, r)

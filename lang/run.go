@@ -225,6 +225,7 @@ func newSession(ctx context.Context, recipe string, opts Options) (*host.Session
 		return nil, "", err
 	}
 	s.DataRoot = dataRoot
+	s.BaseDir = filepath.Dir(recipe)
 	sb := &host.Sandbox{Off: opts.NoSandbox}
 	addRoot := func(list *[]string, p string) error {
 		r, err := host.ResolveRoot(p)

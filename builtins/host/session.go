@@ -27,6 +27,9 @@ type Session struct {
 	Sandbox *Sandbox
 	// OutDir is the absolute --out folder, or "" when the run has none.
 	OutDir string
+	// BaseDir is the folder relative read paths resolve against: the
+	// recipe's folder, or the working folder in the REPL.
+	BaseDir string
 	// Stderr receives progress lines and warnings.
 	Stderr io.Writer
 	// DataRoot is the data folder that data.path resolves under ($PARE_DATA
@@ -88,11 +91,24 @@ func Context(thread *starlark.Thread) context.Context {
 // OpenInput checks path against the sandbox, records it as an input of the
 // run, and returns its absolute path. fn names the builtin in errors.
 func (s *Session) OpenInput(fn string, path string) (string, error) {
-	abs, err := s.Sandbox.CheckRead(path)
+	abs, err := s.ReadPath(fn, path)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", fn, err)
+		return "", err
 	}
 	if err := s.RecordInput(abs); err != nil {
+		return "", fmt.Errorf("%s: %w", fn, err)
+	}
+	return abs, nil
+}
+
+// ReadPath resolves path (relative paths against BaseDir) and checks it
+// against the sandbox without recording it as an input.
+func (s *Session) ReadPath(fn, path string) (string, error) {
+	if path != "" && !filepath.IsAbs(path) && s.BaseDir != "" {
+		path = filepath.Join(s.BaseDir, path)
+	}
+	abs, err := s.Sandbox.CheckRead(path)
+	if err != nil {
 		return "", fmt.Errorf("%s: %w", fn, err)
 	}
 	return abs, nil
@@ -170,7 +186,10 @@ func (s *Session) OutputPath(fn, name string) (string, error) {
 // WritePath checks a path a recipe asked to write (a model folder, a file)
 // against the sandbox's write roots. A relative path is taken under --out.
 func (s *Session) WritePath(fn, path string) (string, error) {
-	if !filepath.IsAbs(path) && s.OutDir != "" {
+	if !filepath.IsAbs(path) {
+		if s.OutDir == "" {
+			return "", fmt.Errorf("%s: writing %q needs an output folder; run with --out DIR, or give an absolute path under an --allow-write folder", fn, path)
+		}
 		path = filepath.Join(s.OutDir, path)
 	}
 	abs, err := s.Sandbox.CheckWrite(path)

@@ -1,0 +1,9 @@
+package lang
+
+// Each binding package registers its Starlark module in an init function;
+// importing it here makes the module predeclared in every recipe.
+import (
+	_ "pare/builtins/data"
+	_ "pare/builtins/io"
+	_ "pare/builtins/plot"
+)

@@ -1,0 +1,241 @@
+package lang_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"pare/lang"
+)
+
+// writeRecipe writes files (name -> source) into a new folder and returns
+// the folder.
+func writeRecipe(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func run(t *testing.T, dir string, opts lang.Options) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	opts.Stdout, opts.Stderr = &out, &out
+	if opts.Recipe == "" {
+		opts.Recipe = filepath.Join(dir, "main.star")
+	}
+	_, err := lang.Run(context.Background(), opts)
+	return out.String(), err
+}
+
+func TestRunParams(t *testing.T) {
+	dir := writeRecipe(t, map[string]string{"main.star": `
+p = params(n=3, rate=0.5, name="x", flag=False, sizes=[1, 2])
+print(p.n, p.rate, p.name, p.flag, p.sizes)
+`})
+	tests := []struct {
+		name    string
+		sets    []string
+		want    string
+		wantErr string
+	}{
+		{"defaults", nil, "3 0.5 x False [1, 2]", ""},
+		{"overrides", []string{"n=5", "rate=1", "name=hello", "flag=true", "sizes=[4]"}, "5 1.0 hello True [4]", ""},
+		{"unknown name", []string{"m=1"}, "", `the recipe has no parameter "m"; it declares flag, n, name, rate, sizes`},
+		{"bad int", []string{"n=x"}, "", "--set n=x: want an integer like the default 3"},
+		{"bad list", []string{"sizes=4"}, "", "want a list literal"},
+		{"bad bool", []string{"flag=maybe"}, "", "want true or false"},
+		{"missing value", []string{"n"}, "", "want name=value"},
+	}
+	for _, tc := range tests {
+		out, err := run(t, dir, lang.Options{Sets: tc.sets})
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: error = %v, want it to contain %q", tc.name, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if strings.TrimSpace(out) != tc.want {
+			t.Errorf("%s: printed %q, want %q", tc.name, strings.TrimSpace(out), tc.want)
+		}
+	}
+}
+
+func TestRunSetWithoutParams(t *testing.T) {
+	dir := writeRecipe(t, map[string]string{"main.star": "x = 1\n"})
+	_, err := run(t, dir, lang.Options{Sets: []string{"x=2"}})
+	if err == nil || !strings.Contains(err.Error(), "declares no parameters") {
+		t.Fatalf("error = %v, want one saying the recipe declares no parameters", err)
+	}
+}
+
+func readJSON(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return v
+}
+
+func TestRunWritesMetricsAndRunRecord(t *testing.T) {
+	dir := writeRecipe(t, map[string]string{
+		"main.star": `
+load("lib/helpers.star", "double")
+p = params(k=2)
+report(a={"x": double(p.k)}, n=1)
+report(a={"y": 2.5})
+io.write_text("notes.txt", "hello")
+`,
+		"lib/helpers.star": "def double(v):\n    return 2 * v\n",
+	})
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := run(t, dir, lang.Options{OutDir: out, Sets: []string{"k=4"}}); err != nil {
+		t.Fatal(err)
+	}
+	m := readJSON(t, filepath.Join(out, "metrics.json"))
+	a, _ := m["a"].(map[string]any)
+	if a["x"] != 8.0 || a["y"] != 2.5 || m["n"] != 1.0 {
+		t.Errorf("metrics.json = %v, want a.x=8, a.y=2.5, n=1", m)
+	}
+	r := readJSON(t, filepath.Join(out, "run.json"))
+	if r["status"] != "ok" {
+		t.Errorf("run.json status = %v, want ok", r["status"])
+	}
+	if p, _ := r["params"].(map[string]any); p["k"] != 4.0 {
+		t.Errorf("run.json params = %v, want k=4", r["params"])
+	}
+	if len(r["recipe_sha256"].(string)) != 64 {
+		t.Errorf("run.json recipe_sha256 = %v, want 64 hex digits", r["recipe_sha256"])
+	}
+	inputs, _ := r["inputs"].([]any)
+	if len(inputs) != 1 || !strings.HasSuffix(inputs[0].(map[string]any)["path"].(string), "helpers.star") {
+		t.Errorf("run.json inputs = %v, want the loaded helpers.star", inputs)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "notes.txt")); err != nil || string(b) != "hello" {
+		t.Errorf("notes.txt = %q, %v; want hello", b, err)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".out.pare-*"))
+	if len(leftovers) != 0 {
+		t.Errorf("staging folders left behind: %v", leftovers)
+	}
+}
+
+func TestFailedRunLeavesOnlyRunRecord(t *testing.T) {
+	dir := writeRecipe(t, map[string]string{"main.star": `
+report(x=1)
+io.write_text("partial.txt", "half")
+fail("boom")
+`})
+	out := filepath.Join(t.TempDir(), "out")
+	_, err := run(t, dir, lang.Options{OutDir: out})
+	if err == nil || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), "main.star:4:5") {
+		t.Fatalf("error = %v, want the fail message with main.star:4:5", err)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 || entries[0].Name() != "run.json" {
+		t.Fatalf("--out holds %v, want only run.json", entries)
+	}
+	if r := readJSON(t, filepath.Join(out, "run.json")); r["status"] != "failed" || !strings.Contains(r["error"].(string), "boom") {
+		t.Errorf("run.json = %v, want status failed with the error", r)
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	dir := writeRecipe(t, map[string]string{"main.star": "while True:\n    pass\n"})
+	out := filepath.Join(t.TempDir(), "out")
+	start := time.Now()
+	_, err := run(t, dir, lang.Options{OutDir: out, Timeout: 200 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "timed out after --timeout 200ms") {
+		t.Fatalf("error = %v, want a timeout", err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("run stopped after %s, want within a second of the timeout", el)
+	}
+	if r := readJSON(t, filepath.Join(out, "run.json")); r["status"] != "interrupted" {
+		t.Errorf("run.json status = %v, want interrupted", r["status"])
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"cycle", map[string]string{"main.star": `load("a.star", "x")`, "a.star": `load("b.star", "y")` + "\nx = 1\n", "b.star": `load("a.star", "x")` + "\ny = 1\n"}, "cycle in load graph"},
+		{"outside folder", map[string]string{"main.star": `load("../x.star", "x")`}, "outside the recipe's folder"},
+		{"missing stdlib", map[string]string{"main.star": `load("@stdlib//nope.star", "x")`}, "no stdlib module @stdlib//nope.star"},
+		{"not star", map[string]string{"main.star": `load("x.py", "x")`}, "module names end in .star"},
+		{"missing name", map[string]string{"main.star": `load("@stdlib//util.star", "nothing")`}, "name nothing not found in module @stdlib//util.star"},
+	}
+	for _, tc := range tests {
+		dir := writeRecipe(t, tc.files)
+		_, err := run(t, dir, lang.Options{})
+		if err == nil || !matches(err.Error(), tc.want) {
+			t.Errorf("%s: error = %v, want it to match %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestStdlibTable(t *testing.T) {
+	dir := writeRecipe(t, map[string]string{"main.star": `
+load("@stdlib//util.star", "table")
+print(table([["a", 1.23456], ["bb", 2]], header = ["name", "value"]))
+`})
+	out, err := run(t, dir, lang.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "name  value\n----  ------\na     1.2346\nbb    2"
+	if strings.TrimSpace(out) != want {
+		t.Errorf("table printed\n%s\nwant\n%s", out, want)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	dir := writeRecipe(t, map[string]string{"ok.star": "x = 1\nprint(x, data.path)\n", "bad.star": "print(undefined_thing)\n", "syntax.star": "def f(:\n"})
+	if err := lang.Check(filepath.Join(dir, "ok.star")); err != nil {
+		t.Errorf("Check(ok.star) = %v", err)
+	}
+	if err := lang.Check(filepath.Join(dir, "bad.star")); err == nil || !strings.Contains(err.Error(), "bad.star:1:7: undefined: undefined_thing") {
+		t.Errorf("Check(bad.star) = %v, want undefined name at 1:7", err)
+	}
+	if err := lang.Check(filepath.Join(dir, "syntax.star")); err == nil || !strings.Contains(err.Error(), "syntax.star:1:8") {
+		t.Errorf("Check(syntax.star) = %v, want a syntax error at 1:8", err)
+	}
+}
+
+func matches(s, pattern string) bool {
+	re := strings.NewReplacer(".*", "\x00").Replace(pattern)
+	parts := strings.Split(re, "\x00")
+	for _, p := range parts {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return true
+}

@@ -1,0 +1,160 @@
+// Package plot draws the figures that pare's methods save under --out
+// (loss curves, metric-against-step curves, scatter plots of embeddings,
+// grouped bars) with gonum.org/v1/plot, and writes them atomically. The
+// format follows the file extension: .png, .svg or .pdf.
+package plot
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"strings"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"pare/ops/store"
+)
+
+// Series is one named curve or point set.
+type Series struct {
+	Name string
+	X, Y []float64
+}
+
+// Options sets labels and axes of a figure. Width and Height are in
+// inches; zero means 6 × 4.
+type Options struct {
+	Title, XLabel, YLabel string
+	LogX, LogY            bool
+	Width, Height         float64
+}
+
+// Line draws each series as a line with point markers.
+func Line(path string, series []Series, opts Options) error {
+	return draw(path, series, opts, true)
+}
+
+// Scatter draws each series as points only.
+func Scatter(path string, series []Series, opts Options) error {
+	return draw(path, series, opts, false)
+}
+
+func draw(path string, series []Series, opts Options, lines bool) error {
+	if len(series) == 0 {
+		return fmt.Errorf("plot %s: no series to draw", path)
+	}
+	p := newPlot(opts)
+	for i, s := range series {
+		if len(s.X) != len(s.Y) {
+			return fmt.Errorf("plot %s: series %q has %d x values and %d y values", path, s.Name, len(s.X), len(s.Y))
+		}
+		pts := make(plotter.XYs, 0, len(s.X))
+		for j := range s.X {
+			x, y := s.X[j], s.Y[j]
+			if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) ||
+				(opts.LogX && x <= 0) || (opts.LogY && y <= 0) {
+				continue
+			}
+			pts = append(pts, plotter.XY{X: x, Y: y})
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		sc.Color = plotutil.Color(i)
+		sc.Shape = plotutil.Shape(i)
+		if len(pts) > 200 {
+			sc.Radius = vg.Points(1)
+		}
+		p.Add(sc)
+		if lines {
+			l, err := plotter.NewLine(pts)
+			if err != nil {
+				return fmt.Errorf("plot %s: %w", path, err)
+			}
+			l.Color = plotutil.Color(i)
+			p.Add(l)
+		}
+		if s.Name != "" {
+			p.Legend.Add(s.Name, sc)
+		}
+	}
+	return save(p, path, opts)
+}
+
+// Bars draws grouped bars: one group per label, one bar per series in each
+// group. values[s][g] is the height of series s in group g.
+func Bars(path string, labels []string, names []string, values [][]float64, opts Options) error {
+	if len(values) == 0 || len(values) != len(names) {
+		return fmt.Errorf("plot %s: %d series names for %d value rows", path, len(names), len(values))
+	}
+	p := newPlot(opts)
+	width := vg.Points(math.Max(2, 60/float64(len(values))))
+	for s, row := range values {
+		if len(row) != len(labels) {
+			return fmt.Errorf("plot %s: series %q has %d values for %d groups", path, names[s], len(row), len(labels))
+		}
+		bars, err := plotter.NewBarChart(plotter.Values(row), width)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		bars.Color = plotutil.Color(s)
+		bars.LineStyle.Width = 0
+		bars.Offset = width * vg.Length(float64(s)-float64(len(values)-1)/2)
+		p.Add(bars)
+		p.Legend.Add(names[s], bars)
+	}
+	p.NominalX(labels...)
+	return save(p, path, opts)
+}
+
+func newPlot(opts Options) *gplot.Plot {
+	p := gplot.New()
+	p.Title.Text = opts.Title
+	p.X.Label.Text = opts.XLabel
+	p.Y.Label.Text = opts.YLabel
+	if opts.LogX {
+		p.X.Scale = gplot.LogScale{}
+		p.X.Tick.Marker = gplot.LogTicks{Prec: -1}
+	}
+	if opts.LogY {
+		p.Y.Scale = gplot.LogScale{}
+		p.Y.Tick.Marker = gplot.LogTicks{Prec: -1}
+	}
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	p.BackgroundColor = color.White
+	return p
+}
+
+func save(p *gplot.Plot, path string, opts Options) error {
+	w, h := opts.Width, opts.Height
+	if w <= 0 {
+		w = 6
+	}
+	if h <= 0 {
+		h = 4
+	}
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	switch format {
+	case "png", "svg", "pdf":
+	default:
+		return fmt.Errorf("plot %s: unsupported extension %q; use .png, .svg or .pdf", path, filepath.Ext(path))
+	}
+	wt, err := p.WriterTo(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch, format)
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	return store.WriteFileAtomic(path, func(out io.Writer) error {
+		_, err := wt.WriteTo(out)
+		return err
+	})
+}
