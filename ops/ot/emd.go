@@ -1,0 +1,563 @@
+package ot
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// Status reports how an iterative solver stopped.
+type Status int
+
+const (
+	// Optimal: the solver reached its optimality or convergence test.
+	Optimal Status = iota
+	// MaxIterReached: the iteration cap stopped the solver first. The result
+	// is feasible (network simplex) or the last iterate (Sinkhorn) but not
+	// optimal or converged.
+	MaxIterReached
+)
+
+func (s Status) String() string {
+	switch s {
+	case Optimal:
+		return "optimal"
+	case MaxIterReached:
+		return "max_iter_reached"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// EMDResult is an exact optimal-transport solution.
+type EMDResult struct {
+	// Plan is the n×m transport plan: row sums equal a, column sums equal b
+	// (rescaled to the mass of a), up to rounding.
+	Plan Matrix
+	// Cost is Σ Plan[i,j]·M[i,j].
+	Cost float64
+	// U and V are dual potentials: U[i] + V[j] <= M[i,j] for every pair, with
+	// equality where Plan[i,j] > 0, and a·U + b·V = Cost at optimality. They
+	// are centered as in POT (center_dual=True) so that a·U = b·V.
+	U, V []float64
+	// Status is MaxIterReached when maxIter pivots ran out before the
+	// optimality test passed. Plan is then not optimal, and its marginals
+	// can fall short of a and b where mass still sits on the artificial
+	// arcs of the starting basis.
+	Status Status
+	// Iterations is the number of simplex pivots.
+	Iterations int
+}
+
+// DefaultEMDMaxIter is POT's default cap on network-simplex pivots.
+const DefaultEMDMaxIter = 100000
+
+// EMD solves the exact (Kantorovich) optimal-transport problem
+//
+//	min_P Σ P[i,j]·M[i,j]  subject to  P·1 = a, Pᵀ·1 = b, P >= 0
+//
+// by the primal network simplex on the bipartite transportation graph, as
+// POT's ot.emd does (N. Bonneel, M. van de Panne, S. Paris, W. Heidrich,
+// "Displacement interpolation using Lagrangian mass transport", ACM Trans.
+// Graph. 30(6) 2011, doi:10.1145/2070781.2024192, using the network simplex
+// of the LEMON graph library). The tree is stored with parent, thread and
+// subtree-size arrays (Kelly and O'Neill's representation), the entering arc
+// is chosen by block search over √(n·m) arcs, and the leaving arc by the
+// strongly feasible tree rule, which prevents cycling.
+//
+// a (length n) and b (length m) must be non-negative with equal total mass
+// (within 1e-7 relative); b is rescaled to the mass of a as POT does. M is
+// n×m with finite non-negative costs. maxIter caps the number of pivots
+// (DefaultEMDMaxIter when <= 0); when the cap is hit, Status is
+// MaxIterReached and the returned plan is neither optimal nor, in general,
+// feasible.
+//
+// When a and b are both uniform with n == m, the optimum is attained at a
+// permutation matrix divided by n (Birkhoff–von Neumann), and EMD solves the
+// equivalent linear assignment problem instead, which is exact and much
+// faster. Both paths return the same optimal cost; when the optimum is not
+// unique they may return different optimal plans.
+func EMD(ctx context.Context, a, b []float64, M Matrix, maxIter int) (*EMDResult, error) {
+	if err := checkCosts("M", M, true); err != nil {
+		return nil, err
+	}
+	sumA, err := checkWeights("a", a, M.Rows)
+	if err != nil {
+		return nil, err
+	}
+	sumB, err := checkWeights("b", b, M.Cols)
+	if err != nil {
+		return nil, err
+	}
+	b, err = checkBalanced(sumA, sumB, b)
+	if err != nil {
+		return nil, err
+	}
+	if maxIter <= 0 {
+		maxIter = DefaultEMDMaxIter
+	}
+
+	var res *EMDResult
+	if M.Rows == M.Cols && isUniform(a) && isUniform(b) {
+		res, err = emdAssignment(a, M)
+	} else {
+		res, err = newSimplex(a, b, M).solve(ctx, maxIter)
+	}
+	if err != nil {
+		return nil, err
+	}
+	centerDuals(res.U, res.V, a, b)
+	return res, nil
+}
+
+// EMD2 returns only the optimal transport cost of EMD, with its status.
+func EMD2(ctx context.Context, a, b []float64, M Matrix, maxIter int) (float64, Status, error) {
+	res, err := EMD(ctx, a, b, M, maxIter)
+	if err != nil {
+		return 0, 0, err
+	}
+	return res.Cost, res.Status, nil
+}
+
+func isUniform(w []float64) bool {
+	for _, x := range w {
+		if x != w[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// emdAssignment solves uniform square transport as linear assignment. With
+// weights w = a[0] on both sides, the plan is w·P for the optimal permutation
+// P, and (w·u, w·v) are optimal duals of the transport problem.
+func emdAssignment(a []float64, M Matrix) (*EMDResult, error) {
+	asg, err := LinearAssignment(M, false)
+	if err != nil {
+		return nil, err
+	}
+	w := a[0]
+	n := M.Rows
+	res := &EMDResult{Plan: NewMatrix(n, n), U: asg.U, V: asg.V, Status: Optimal}
+	for k, i := range asg.RowInd {
+		j := asg.ColInd[k]
+		res.Plan.Data[i*n+j] = w
+		res.Cost += w * M.At(i, j)
+	}
+	return res, nil
+}
+
+// centerDuals shifts u up and v down by one constant so that a·u = b·v, as
+// POT's center_ot_dual does; dual feasibility and the objective a·u + b·v
+// are unchanged because Σa = Σb.
+func centerDuals(u, v, a, b []float64) {
+	var au, bv, sa, sb float64
+	for i := range u {
+		au += a[i] * u[i]
+		sa += a[i]
+	}
+	for j := range v {
+		bv += b[j] * v[j]
+		sb += b[j]
+	}
+	c := (bv - au) / (sa + sb)
+	for i := range u {
+		u[i] += c
+	}
+	for j := range v {
+		v[j] -= c
+	}
+}
+
+// Arc states of the network simplex. Arcs are uncapacitated, so a non-tree
+// arc always sits at its lower bound, flow 0.
+const (
+	stateTree  int8 = 0
+	stateLower int8 = 1
+)
+
+// Tree-arc directions relative to the child node.
+const (
+	dirUp   = 1  // arc from the node to its parent
+	dirDown = -1 // arc from the parent to the node
+)
+
+// simplex is a network-simplex instance on the transportation graph: supply
+// nodes 0..n-1, demand nodes n..n+m-1 and an artificial root n+m. Arc i*m+j
+// goes from i to n+j with cost M[i,j]; arc n*m+u is the artificial arc
+// joining node u and the root.
+type simplex struct {
+	n, m     int
+	nodes    int // n + m + 1
+	arcs     int // n*m + n + m
+	root     int
+	cost     []float64 // M's data; artificial arcs cost artCost
+	artCost  float64
+	flow     []float64
+	state    []int8
+	artSrc   []int // source of artificial arc for node u (u or root)
+	pi       []float64
+	parent   []int
+	pred     []int
+	predDir  []int8
+	thread   []int
+	revThrd  []int
+	succNum  []int
+	block    int
+	nextArc  int
+	eps      float64 // a reduced cost must be below -eps to enter
+	inArc    int
+	join     int
+	uIn, vIn int
+	uOut     int
+	delta    float64
+
+	scratchOld []int
+	scratchNew []int
+	scratchPos []int
+	path       []int
+}
+
+func newSimplex(a, b []float64, M Matrix) *simplex {
+	n, m := M.Rows, M.Cols
+	s := &simplex{n: n, m: m, nodes: n + m + 1, arcs: n*m + n + m, root: n + m, cost: M.Data}
+	maxCost := 0.0
+	for _, c := range M.Data {
+		maxCost = max(maxCost, c)
+	}
+	// Any path of real arcs costs less than (n+m)·maxCost, so artificial arcs
+	// priced above that leave the basis whenever a real alternative exists.
+	s.artCost = (maxCost + 1) * float64(n+m+1)
+	s.eps = 1e-14 * math.Max(maxCost, 1e-300) * 8
+
+	s.flow = make([]float64, s.arcs)
+	s.state = make([]int8, s.arcs)
+	for e := 0; e < n*m; e++ {
+		s.state[e] = stateLower
+	}
+	s.artSrc = make([]int, n+m)
+	s.pi = make([]float64, s.nodes)
+	s.parent = make([]int, s.nodes)
+	s.pred = make([]int, s.nodes)
+	s.predDir = make([]int8, s.nodes)
+	s.thread = make([]int, s.nodes)
+	s.revThrd = make([]int, s.nodes)
+	s.succNum = make([]int, s.nodes)
+
+	// Initial basis: every node hangs from the root by its artificial arc,
+	// which carries the node's supply (supply nodes, arc node→root) or
+	// demand (demand nodes, arc root→node).
+	s.parent[s.root] = -1
+	s.pred[s.root] = -1
+	s.succNum[s.root] = s.nodes
+	s.thread[s.root] = 0
+	s.revThrd[0] = s.root
+	for u := 0; u < n+m; u++ {
+		e := n*m + u
+		s.parent[u] = s.root
+		s.pred[u] = e
+		s.succNum[u] = 1
+		s.state[e] = stateTree
+		if u+1 < n+m {
+			s.thread[u] = u + 1
+			s.revThrd[u+1] = u
+		} else {
+			s.thread[u] = s.root
+			s.revThrd[s.root] = u
+		}
+		if u < n {
+			s.artSrc[u] = u
+			s.flow[e] = a[u]
+			s.predDir[u] = dirUp
+			s.pi[u] = -s.artCost
+		} else {
+			s.artSrc[u] = s.root
+			s.flow[e] = b[u-n]
+			s.predDir[u] = dirDown
+			s.pi[u] = s.artCost
+		}
+	}
+
+	s.block = max(int(math.Sqrt(float64(s.arcs))), 10)
+	s.scratchPos = make([]int, s.nodes)
+	return s
+}
+
+// source and target of arc e.
+func (s *simplex) source(e int) int {
+	if e < s.n*s.m {
+		return e / s.m
+	}
+	return s.artSrc[e-s.n*s.m]
+}
+
+func (s *simplex) target(e int) int {
+	if e < s.n*s.m {
+		return s.n + e%s.m
+	}
+	u := e - s.n*s.m
+	if s.artSrc[u] == u {
+		return s.root
+	}
+	return u
+}
+
+func (s *simplex) arcCost(e int) float64 {
+	if e < s.n*s.m {
+		return s.cost[e]
+	}
+	return s.artCost
+}
+
+func (s *simplex) solve(ctx context.Context, maxIter int) (*EMDResult, error) {
+	status := MaxIterReached
+	iter := 0
+	for ; iter < maxIter; iter++ {
+		if iter&1023 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if !s.findEnteringArc() {
+			status = Optimal
+			break
+		}
+		s.findJoinNode()
+		s.findLeavingArc()
+		s.changeFlow()
+		s.updateTree()
+	}
+	if status == MaxIterReached && !s.findEnteringArc() {
+		status = Optimal
+	}
+	return s.result(status, iter), nil
+}
+
+// findEnteringArc scans arcs in blocks, starting after the last entering
+// arc, and returns the most negative reduced cost of the first block that
+// contains any below -eps (Grigoriadis's block search, as in LEMON).
+func (s *simplex) findEnteringArc() bool {
+	nm := s.n * s.m
+	minRC := -s.eps
+	best := -1
+	cnt := s.block
+	e := s.nextArc
+	for scanned := 0; scanned < s.arcs; scanned++ {
+		if s.state[e] == stateLower {
+			var rc float64
+			if e < nm {
+				i := e / s.m
+				rc = s.cost[e] + s.pi[i] - s.pi[s.n+e-i*s.m]
+			} else {
+				rc = s.artCost + s.pi[s.source(e)] - s.pi[s.target(e)]
+			}
+			if rc < minRC {
+				minRC = rc
+				best = e
+			}
+		}
+		cnt--
+		e++
+		if e == s.arcs {
+			e = 0
+		}
+		if cnt == 0 {
+			if best >= 0 {
+				break
+			}
+			cnt = s.block
+		}
+	}
+	if best < 0 {
+		return false
+	}
+	s.inArc = best
+	s.nextArc = e
+	return true
+}
+
+// findJoinNode finds the lowest common ancestor of the entering arc's ends.
+func (s *simplex) findJoinNode() {
+	u, v := s.source(s.inArc), s.target(s.inArc)
+	for u != v {
+		if s.succNum[u] < s.succNum[v] {
+			u = s.parent[u]
+		} else {
+			v = s.parent[v]
+		}
+	}
+	s.join = u
+}
+
+// findLeavingArc walks the cycle that the entering arc closes. Flow runs
+// down from the join to the source side and up from the target side; only
+// arcs whose flow decreases bound the step. Ties go to the last blocking arc
+// met in the cycle's orientation, which keeps the tree strongly feasible.
+func (s *simplex) findLeavingArc() {
+	first, second := s.source(s.inArc), s.target(s.inArc)
+	delta := math.Inf(1)
+	result := 0
+	for u := first; u != s.join; u = s.parent[u] {
+		if s.predDir[u] == dirUp {
+			if d := s.flow[s.pred[u]]; d < delta {
+				delta, s.uOut, result = d, u, 1
+			}
+		}
+	}
+	for u := second; u != s.join; u = s.parent[u] {
+		if s.predDir[u] == dirDown {
+			if d := s.flow[s.pred[u]]; d <= delta {
+				delta, s.uOut, result = d, u, 2
+			}
+		}
+	}
+	if result == 1 {
+		s.uIn, s.vIn = first, second
+	} else {
+		s.uIn, s.vIn = second, first
+	}
+	s.delta = delta
+}
+
+func (s *simplex) changeFlow() {
+	if s.delta > 0 {
+		val := s.delta
+		s.flow[s.inArc] += val
+		for u := s.source(s.inArc); u != s.join; u = s.parent[u] {
+			s.flow[s.pred[u]] -= float64(s.predDir[u]) * val
+		}
+		for u := s.target(s.inArc); u != s.join; u = s.parent[u] {
+			s.flow[s.pred[u]] += float64(s.predDir[u]) * val
+		}
+	}
+	out := s.pred[s.uOut]
+	s.flow[out] = 0
+	s.state[s.inArc] = stateTree
+	s.state[out] = stateLower
+}
+
+// updateTree re-hangs the subtree of uOut, which contains uIn, below vIn
+// through the entering arc: the path uIn → uOut is reversed, the subtree's
+// preorder (thread) is rebuilt and spliced after vIn, subtree sizes on both
+// sides of the cycle are adjusted, and the subtree's potentials shift so the
+// entering arc's reduced cost becomes zero. The cost is linear in the size
+// of the moved subtree.
+func (s *simplex) updateTree() {
+	uIn, vIn, uOut := s.uIn, s.vIn, s.uOut
+	size := s.succNum[uOut]
+
+	// Old preorder of the moved subtree, and each node's position in it.
+	old := s.scratchOld[:0]
+	for k, u := 0, uOut; k < size; k, u = k+1, s.thread[u] {
+		old = append(old, u)
+		s.scratchPos[u] = k
+	}
+	s.scratchOld = old
+	before, after := s.revThrd[uOut], s.thread[old[size-1]]
+	s.thread[before] = after
+	s.revThrd[after] = before
+
+	// Subtree sizes change only strictly below the join.
+	for w := s.parent[uOut]; w != s.join; w = s.parent[w] {
+		s.succNum[w] -= size
+	}
+	for w := vIn; w != s.join; w = s.parent[w] {
+		s.succNum[w] += size
+	}
+
+	// Path x0 = uIn, x1, ..., xk = uOut in the old tree.
+	path := s.path[:0]
+	for u := uIn; ; u = s.parent[u] {
+		path = append(path, u)
+		if u == uOut {
+			break
+		}
+	}
+	s.path = path
+
+	// New preorder: seg(x0), then seg(x_i) minus seg(x_{i-1}) for each i.
+	seq := s.scratchNew[:0]
+	prevStart, prevEnd := -1, -1
+	for _, x := range path {
+		start := s.scratchPos[x]
+		end := start + s.succNum[x]
+		if prevStart < 0 {
+			seq = append(seq, old[start:end]...)
+		} else {
+			seq = append(seq, old[start:prevStart]...)
+			seq = append(seq, old[prevEnd:end]...)
+		}
+		prevStart, prevEnd = start, end
+	}
+	s.scratchNew = seq
+
+	// Reverse the path: x_{i-1} becomes the parent of x_i, and x_i takes
+	// over x_{i-1}'s old tree arc with its direction flipped.
+	// The new subtree of x_i is the moved subtree minus the old subtree of
+	// x_{i-1}, which now lies above it.
+	for i := len(path) - 1; i >= 1; i-- {
+		x, child := path[i], path[i-1]
+		s.parent[x] = child
+		s.pred[x] = s.pred[child]
+		s.predDir[x] = -s.predDir[child]
+		s.succNum[x] = size - s.succNum[child]
+	}
+	s.parent[uIn] = vIn
+	s.pred[uIn] = s.inArc
+	if s.source(s.inArc) == uIn {
+		s.predDir[uIn] = dirUp
+	} else {
+		s.predDir[uIn] = dirDown
+	}
+	s.succNum[uIn] = size
+
+	// Splice the new preorder right after vIn.
+	next := s.thread[vIn]
+	prev := vIn
+	for _, u := range seq {
+		s.thread[prev] = u
+		s.revThrd[u] = prev
+		prev = u
+	}
+	s.thread[prev] = next
+	s.revThrd[next] = prev
+
+	// Zero the entering arc's reduced cost by shifting the moved subtree.
+	e := s.inArc
+	rc := s.arcCost(e) + s.pi[s.source(e)] - s.pi[s.target(e)]
+	shift := rc
+	if s.source(e) == uIn {
+		shift = -rc
+	}
+	for _, u := range seq {
+		s.pi[u] += shift
+	}
+}
+
+// result recomputes the potentials from the final tree (removing the
+// rounding accumulated over pivots) and builds the plan and duals.
+func (s *simplex) result(status Status, iter int) *EMDResult {
+	s.pi[s.root] = 0
+	for u := s.thread[s.root]; u != s.root; u = s.thread[u] {
+		c := s.arcCost(s.pred[u])
+		if s.predDir[u] == dirUp {
+			s.pi[u] = s.pi[s.parent[u]] - c
+		} else {
+			s.pi[u] = s.pi[s.parent[u]] + c
+		}
+	}
+
+	n, m := s.n, s.m
+	res := &EMDResult{Plan: NewMatrix(n, m), U: make([]float64, n), V: make([]float64, m),
+		Status: status, Iterations: iter}
+	for e := 0; e < n*m; e++ {
+		if f := s.flow[e]; f > 0 {
+			res.Plan.Data[e] = f
+			res.Cost += f * s.cost[e]
+		}
+	}
+	for i := 0; i < n; i++ {
+		res.U[i] = -s.pi[i]
+	}
+	for j := 0; j < m; j++ {
+		res.V[j] = s.pi[n+j]
+	}
+	return res
+}

@@ -1,0 +1,357 @@
+package ot
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func randMatrix(rng *rand.Rand, n, m int) Matrix {
+	M := NewMatrix(n, m)
+	for k := range M.Data {
+		M.Data[k] = rng.Float64()
+	}
+	return M
+}
+
+func randSimplex(rng *rand.Rand, n int) []float64 {
+	w := make([]float64, n)
+	var s float64
+	for i := range w {
+		w[i] = rng.Float64() + 0.05
+		s += w[i]
+	}
+	for i := range w {
+		w[i] /= s
+	}
+	return w
+}
+
+// bruteAssignment returns the optimal cost over all injective maps of the
+// rows of an n×m matrix with n <= m.
+func bruteAssignment(c Matrix, maximize bool) float64 {
+	best := math.Inf(1)
+	if maximize {
+		best = math.Inf(-1)
+	}
+	used := make([]bool, c.Cols)
+	var rec func(i int, acc float64)
+	rec = func(i int, acc float64) {
+		if i == c.Rows {
+			if (!maximize && acc < best) || (maximize && acc > best) {
+				best = acc
+			}
+			return
+		}
+		for j := 0; j < c.Cols; j++ {
+			if !used[j] {
+				used[j] = true
+				rec(i+1, acc+c.At(i, j))
+				used[j] = false
+			}
+		}
+	}
+	rec(0, 0)
+	return best
+}
+
+func TestLinearAssignmentBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for trial := 0; trial < 300; trial++ {
+		n, m := 1+rng.IntN(6), 1+rng.IntN(6)
+		c := randMatrix(rng, n, m)
+		if trial%3 == 0 {
+			// Integer costs with ties and negative values.
+			for k := range c.Data {
+				c.Data[k] = float64(rng.IntN(5) - 2)
+			}
+		}
+		maximize := trial%2 == 1
+		got, err := LinearAssignment(c, maximize)
+		if err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		checkAssignment(t, "brute", c, maximize, got)
+		wt := c
+		if n > m {
+			wt = c.T()
+		}
+		if want := bruteAssignment(wt, maximize); math.Abs(got.Cost-want) > 1e-12 {
+			t.Fatalf("trial %d (%d×%d, maximize %v): cost got %.17g, want %.17g", trial, n, m, maximize, got.Cost, want)
+		}
+	}
+}
+
+func TestLinearAssignmentPlanted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for _, n := range []int{1, 2, 50, 400} {
+		perm := rng.Perm(n)
+		c := NewMatrix(n, n)
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				c.Data[i*n+j] = 1 + rng.Float64()
+			}
+			c.Data[i*n+perm[i]] = rng.Float64() * 0.5
+		}
+		got, err := LinearAssignment(c, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			if got.ColInd[i] != perm[i] {
+				t.Fatalf("n=%d: row %d got column %d, want planted %d", n, i, got.ColInd[i], perm[i])
+			}
+		}
+	}
+}
+
+func TestLinearAssignmentLargeCertified(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, shape := range [][2]int{{300, 300}, {120, 333}, {333, 120}} {
+		c := randMatrix(rng, shape[0], shape[1])
+		got, err := LinearAssignment(c, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAssignment(t, "large", c, false, got)
+	}
+}
+
+func TestEMDRandomCertified(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 60; trial++ {
+		n, m := 1+rng.IntN(30), 1+rng.IntN(30)
+		a, b := randSimplex(rng, n), randSimplex(rng, m)
+		if trial%4 == 0 {
+			// Equal weights make the problem highly degenerate.
+			a, b = Unif(n), Unif(m)
+		}
+		M := randMatrix(rng, n, m)
+		if trial%5 == 0 {
+			for k := range M.Data {
+				M.Data[k] = float64(rng.IntN(3))
+			}
+		}
+		res, err := EMD(ctx, a, b, M, 0)
+		if err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		if res.Status != Optimal {
+			t.Fatalf("trial %d: status %v", trial, res.Status)
+		}
+		checkPlan(t, "random", a, b, M, res)
+	}
+}
+
+func TestEMDUniformSquareMatchesSimplex(t *testing.T) {
+	// The assignment shortcut and the network simplex must agree on cost.
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, n := range []int{3, 17, 60} {
+		M := randMatrix(rng, n, n)
+		a := Unif(n)
+		viaLAP, err := EMD(ctx, a, a, M, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaSimplex, err := newSimplex(a, a, M).solve(ctx, DefaultEMDMaxIter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if relErr(viaLAP.Cost, viaSimplex.Cost) > 1e-12 {
+			t.Errorf("n=%d: assignment cost %.17g, simplex cost %.17g", n, viaLAP.Cost, viaSimplex.Cost)
+		}
+		checkPlan(t, "uniform", a, a, M, viaLAP)
+	}
+}
+
+func TestEMDIterationCapReported(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	n, m := 30, 40
+	a, b := randSimplex(rng, n), randSimplex(rng, m)
+	M := randMatrix(rng, n, m)
+	res, err := EMD(context.Background(), a, b, M, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != MaxIterReached || res.Iterations != 5 {
+		t.Fatalf("status %v after %d pivots, want max_iter_reached after 5", res.Status, res.Iterations)
+	}
+	// A capped plan may still route mass through the artificial arcs of the
+	// initial basis, so only the uncapped run is checked for optimality.
+	full, err := EMD(context.Background(), a, b, M, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Status != Optimal || full.Iterations <= 5 {
+		t.Fatalf("uncapped status %v after %d pivots", full.Status, full.Iterations)
+	}
+}
+
+func TestEMDCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rng := rand.New(rand.NewPCG(8, 2))
+	_, err := EMD(ctx, randSimplex(rng, 5), randSimplex(rng, 6), randMatrix(rng, 5, 6), 0)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+func TestSinkhornApproachesEMD(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(2, 3))
+	n, m := 30, 40
+	a, b := randSimplex(rng, n), randSimplex(rng, m)
+	M := randMatrix(rng, n, m)
+	exact, err := EMD(ctx, a, b, M, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prevGap := math.Inf(1)
+	for _, reg := range []float64{1e-1, 1e-2, 1e-3, 1e-4} {
+		res, err := Sinkhorn(ctx, a, b, M, reg, SinkhornOptions{MaxIter: 200000, StopThr: 1e-11})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != Optimal {
+			t.Fatalf("reg %g: status %v after %d iterations (err %g)", reg, res.Status, res.Iterations, res.Err)
+		}
+		gap := res.Cost - exact.Cost
+		if gap < -1e-9 || gap >= prevGap {
+			t.Errorf("reg %g: cost gap to EMD %g, want in [0, %g)", reg, gap, prevGap)
+		}
+		prevGap = gap
+	}
+	if prevGap > 1e-3 {
+		t.Errorf("reg 1e-4: cost gap to EMD %g, want below 1e-3", prevGap)
+	}
+}
+
+func TestSinkhornIterationCapReported(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 4))
+	a, b := randSimplex(rng, 20), randSimplex(rng, 20)
+	res, err := Sinkhorn(context.Background(), a, b, randMatrix(rng, 20, 20), 1e-3, SinkhornOptions{MaxIter: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != MaxIterReached || res.Iterations != 20 {
+		t.Fatalf("status %v after %d iterations, want max_iter_reached after 20", res.Status, res.Iterations)
+	}
+}
+
+// The free-support barycenter of permuted copies of one point cloud is that
+// cloud, and every alignment recovers its permutation.
+func TestFreeSupportPlantedPermutations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	k, d, N := 64, 12, 5
+	base := NewMatrix(k, d)
+	for i := range base.Data {
+		base.Data[i] = rng.NormFloat64()
+	}
+	measures := make([]Matrix, N)
+	weights := make([][]float64, N)
+	for n := range measures {
+		perm := rng.Perm(k)
+		measures[n] = NewMatrix(k, d)
+		for j := 0; j < k; j++ {
+			copy(measures[n].Row(perm[j]), base.Row(j))
+		}
+		for i := range measures[n].Data {
+			measures[n].Data[i] += 1e-3 * rng.NormFloat64()
+		}
+		weights[n] = Unif(k)
+	}
+	res, err := FreeSupportBarycenter(context.Background(), measures, weights, measures[0], FreeSupportOptions{StopThr: 1e-20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != Optimal {
+		t.Fatalf("status %v after %d iterations, displacements %v", res.Status, res.Iterations, res.Displacement)
+	}
+	// X is in measure 0's order; match its rows to base rows by nearest.
+	var maxErr float64
+	for j := 0; j < k; j++ {
+		best := math.Inf(1)
+		for l := 0; l < k; l++ {
+			var s float64
+			for c := 0; c < d; c++ {
+				diff := res.X.At(j, c) - base.At(l, c)
+				s += diff * diff
+			}
+			best = math.Min(best, s)
+		}
+		maxErr = math.Max(maxErr, math.Sqrt(best))
+	}
+	if maxErr > 1e-2 {
+		t.Errorf("barycenter atoms are up to %g from the base cloud, want within the noise (1e-3 per coordinate)", maxErr)
+	}
+}
+
+func TestInputErrors(t *testing.T) {
+	ctx := context.Background()
+	good := Matrix{Rows: 2, Cols: 2, Data: []float64{0, 1, 1, 0}}
+	u := []float64{0.5, 0.5}
+	cases := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"emd mass", func() error { _, err := EMD(ctx, u, []float64{0.5, 0.6}, good, 0); return err }, "b: got total mass 1.1"},
+		{"emd negative cost", func() error {
+			_, err := EMD(ctx, u, u, Matrix{Rows: 2, Cols: 2, Data: []float64{0, -1, 1, 0}}, 0)
+			return err
+		}, "M[0,1]: got -1, want a finite cost >= 0"},
+		{"emd nan cost", func() error {
+			_, err := EMD(ctx, u, u, Matrix{Rows: 2, Cols: 2, Data: []float64{0, 1, math.NaN(), 0}}, 0)
+			return err
+		}, "M[1,0]: got NaN"},
+		{"emd shape", func() error { _, err := EMD(ctx, []float64{1}, u, good, 0); return err }, "a: got length 1, want length 2"},
+		{"emd negative weight", func() error { _, err := EMD(ctx, []float64{1.5, -0.5}, []float64{0.5, 0.5}, good, 0); return err }, "a[1]: got -0.5"},
+		{"bad matrix", func() error { _, err := EMD(ctx, u, u, Matrix{Rows: 2, Cols: 2, Data: []float64{1}}, 0); return err }, "M: got 2×2 matrix with 1 elements"},
+		{"sinkhorn reg", func() error { _, err := Sinkhorn(ctx, u, u, good, 0, SinkhornOptions{}); return err }, "reg: got 0"},
+		{"lsa inf", func() error {
+			_, err := LinearAssignment(Matrix{Rows: 1, Cols: 2, Data: []float64{math.Inf(1), 0}}, false)
+			return err
+		}, "cost[0,0]: got +Inf, want a finite cost"},
+		{"dist width", func() error {
+			_, err := Dist(good, Matrix{Rows: 1, Cols: 3, Data: make([]float64, 3)}, SqEuclidean)
+			return err
+		}, "y: got 3 columns, want 2 columns like x"},
+		{"dist metric", func() error { _, err := Dist(good, good, "hamming"); return err }, `metric: got "hamming"`},
+		{"dist cosine zero", func() error {
+			_, err := Dist(good, Matrix{Rows: 1, Cols: 2, Data: []float64{0, 0}}, Cosine)
+			return err
+		}, "y[0]: got a zero vector"},
+		{"barycenter weights", func() error {
+			_, err := Barycenter(ctx, Matrix{Rows: 2, Cols: 2, Data: []float64{0.5, 0.5, 0.5, 0.5}}, good, 0.1, BarycenterOptions{Weights: []float64{0.2, 0.2}})
+			return err
+		}, "weights: got sum 0.4"},
+		{"free support width", func() error {
+			_, err := FreeSupportBarycenter(ctx, []Matrix{{Rows: 2, Cols: 3, Data: make([]float64, 6)}}, [][]float64{u}, good, FreeSupportOptions{})
+			return err
+		}, "measures_locations[0]: got width 3, want width 2"},
+		{"free support mass", func() error {
+			_, err := FreeSupportBarycenter(ctx, []Matrix{good}, [][]float64{{0.5, 0.9}}, good, FreeSupportOptions{})
+			return err
+		}, "measures_weights[0]: got total mass 1.4"},
+	}
+	for _, tc := range cases {
+		err := tc.call()
+		if err == nil {
+			t.Errorf("%s: got no error, want %q", tc.name, tc.want)
+			continue
+		}
+		var ie *InputError
+		if !errors.As(err, &ie) {
+			t.Errorf("%s: error %v is not an *InputError", tc.name, err)
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %q, want it to contain %q", tc.name, err.Error(), tc.want)
+		}
+	}
+}
