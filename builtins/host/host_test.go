@@ -1,0 +1,147 @@
+package host
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.starlark.net/starlark"
+)
+
+func TestSandboxRoots(t *testing.T) {
+	root := t.TempDir()
+	readRoot := filepath.Join(root, "data")
+	writeRoot := filepath.Join(root, "out")
+	for _, d := range []string{readRoot, writeRoot} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb := &Sandbox{Read: []string{mustResolve(t, readRoot)}, Write: []string{mustResolve(t, writeRoot)}}
+	tests := []struct {
+		name      string
+		path      string
+		read, wrt bool
+	}{
+		{"file in read root", filepath.Join(readRoot, "a.txt"), true, false},
+		{"file in write root", filepath.Join(writeRoot, "b", "c.txt"), true, true},
+		{"sibling with shared prefix", readRoot + "x/a.txt", false, false},
+		{"dot-dot escape", filepath.Join(readRoot, "..", "secret"), false, false},
+		{"system file", "/etc/passwd", false, false},
+	}
+	for _, tc := range tests {
+		_, err := sb.CheckRead(tc.path)
+		if (err == nil) != tc.read {
+			t.Errorf("%s: CheckRead(%s) error = %v, want allowed=%v", tc.name, tc.path, err, tc.read)
+		}
+		_, err = sb.CheckWrite(tc.path)
+		if (err == nil) != tc.wrt {
+			t.Errorf("%s: CheckWrite(%s) error = %v, want allowed=%v", tc.name, tc.path, err, tc.wrt)
+		}
+	}
+}
+
+func TestSandboxSymlinkEscape(t *testing.T) {
+	root := t.TempDir()
+	inside := filepath.Join(root, "inside")
+	outside := filepath.Join(root, "outside")
+	os.MkdirAll(inside, 0o755)
+	os.MkdirAll(outside, 0o755)
+	os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("x"), 0o644)
+	if err := os.Symlink(outside, filepath.Join(inside, "link")); err != nil {
+		t.Skip("symlinks not supported:", err)
+	}
+	sb := &Sandbox{Read: []string{mustResolve(t, inside)}}
+	if _, err := sb.CheckRead(filepath.Join(inside, "link", "secret.txt")); err == nil {
+		t.Fatal("CheckRead followed a symlink out of the read root")
+	}
+	if _, err := sb.CheckRead(filepath.Join(inside, "link", "new", "file.txt")); err == nil {
+		t.Fatal("CheckRead allowed a not-yet-existing path under a symlink that leaves the root")
+	}
+}
+
+func mustResolve(t *testing.T, p string) string {
+	t.Helper()
+	r, err := ResolveRoot(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+type limitErr struct{}
+
+func (limitErr) Error() string { return "memory limit exceeded" }
+func (limitErr) UserError()    {}
+
+func TestRecoverTurnsPanicsIntoErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		panic any
+		want  string
+	}{
+		{"programming error", "index out of range", "m.f: internal error: index out of range (this is a bug in pare"},
+		{"user error", limitErr{}, "m.f: memory limit exceeded"},
+	}
+	for _, tc := range tests {
+		fn := Recover(func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			panic(tc.panic)
+		})
+		b := starlark.NewBuiltin("m.f", fn)
+		_, err := starlark.Call(&starlark.Thread{}, b, nil, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error = %v, want it to contain %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestRecoverRecordsRunningBuiltin(t *testing.T) {
+	s := NewSession(t.Context())
+	th := &starlark.Thread{}
+	s.Attach(th)
+	var during string
+	b := starlark.NewBuiltin("m.slow", Recover(func(thread *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		during = Get(thread).Running()
+		return starlark.None, nil
+	}))
+	if _, err := starlark.Call(th, b, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if during != "m.slow" || s.Running() != "" {
+		t.Errorf("Running() = %q during the call and %q after, want m.slow and empty", during, s.Running())
+	}
+}
+
+func TestToJSON(t *testing.T) {
+	d := starlark.NewDict(2)
+	d.SetKey(starlark.String("a"), starlark.NewList([]starlark.Value{starlark.MakeInt(1), starlark.Float(2.5)}))
+	d.SetKey(starlark.String("b"), starlark.None)
+	j, err := ToJSON(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := j.(map[string]any)
+	if l := m["a"].([]any); l[0] != int64(1) || l[1] != 2.5 || m["b"] != nil {
+		t.Errorf("ToJSON = %v", j)
+	}
+	if _, err := ToJSON(starlark.NewBuiltin("f", nil)); err == nil {
+		t.Error("ToJSON(builtin) succeeded, want an error")
+	}
+}
+
+func TestOutputPathStaysInOut(t *testing.T) {
+	s := NewSession(t.Context())
+	if _, err := s.OutputPath("m.f", "a.png"); err == nil || !strings.Contains(err.Error(), "run with --out DIR") {
+		t.Errorf("OutputPath without --out: error = %v", err)
+	}
+	s.OutDir = t.TempDir()
+	if _, err := s.OutputPath("m.f", "../x.png"); err == nil {
+		t.Error("OutputPath(../x.png) succeeded, want an error")
+	}
+	p, err := s.OutputPath("m.f", "plots/a.png")
+	if err != nil || !strings.HasPrefix(p, s.OutDir) {
+		t.Errorf("OutputPath(plots/a.png) = %q, %v", p, err)
+	}
+}
+
