@@ -264,9 +264,17 @@ func cmdBench(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench gemm", flag.ContinueOnError)
 	n := fs.Int("n", 1024, "matrix size: C[n×n] = A[n×n]·B[n×n]")
 	threads := fs.Int("threads", runtime.NumCPU(), "worker threads")
-	backend := fs.String("backend", "", "kernel backend (default: the fastest available)")
+	backend := fs.String("backend", "", "kernel backend (default: the fastest native one); `pare bench gemm --list` shows them")
+	compare := fs.String("compare", "", "also time these backends, comma-separated (such as openblas in a -tags openblas build), and print each one's ratio to --backend")
+	list := fs.Bool("list", false, "list the backends of this build and CPU")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err.Error()}
+	}
+	if *list {
+		for _, name := range kernels.Backends() {
+			fmt.Fprintln(stdout, name)
+		}
+		return nil
 	}
 	if *n < 1 || *threads < 1 {
 		return usageError{"--n and --threads must be positive"}
@@ -280,5 +288,16 @@ func cmdBench(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "gemm n=%d threads=%d backend=%s gflops=%.1f\n", *n, *threads, name, gflops)
+	if *compare == "" {
+		return nil
+	}
+	for _, other := range strings.Split(*compare, ",") {
+		other = strings.TrimSpace(other)
+		g, err := kernels.BenchGEMM(*n, *threads, other)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "gemm n=%d threads=%d backend=%s gflops=%.1f ratio_%s_to_%s=%.3f\n", *n, *threads, other, g, name, other, gflops/g)
+	}
 	return nil
 }
