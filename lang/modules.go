@@ -6,4 +6,5 @@ import (
 	_ "pare/builtins/data"
 	_ "pare/builtins/io"
 	_ "pare/builtins/plot"
+	_ "pare/builtins/tensor"
 )
