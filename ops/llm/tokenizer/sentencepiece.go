@@ -3,8 +3,10 @@ package tokenizer
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -213,3 +215,78 @@ func (t *SentencePiece) piece(prev, id int) string {
 	}
 	return p
 }
+
+// WriteLlama2C writes the vocabulary in llama2.c's tokenizer.bin format.
+func (t *SentencePiece) WriteLlama2C(w io.Writer) error {
+	var buf [8]byte
+	binary.LittleEndian.PutUint32(buf[:4], uint32(t.MaxTokenLength))
+	if _, err := w.Write(buf[:4]); err != nil {
+		return err
+	}
+	for i, p := range t.Pieces {
+		binary.LittleEndian.PutUint32(buf[:4], math.Float32bits(t.Scores[i]))
+		binary.LittleEndian.PutUint32(buf[4:], uint32(len(p)))
+		if _, err := w.Write(buf[:]); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ToBPE converts the vocabulary to an equivalent Hugging Face byte-fallback
+// BPE: spaces become "▁", and a merge (a, b) exists for every split of a
+// piece into two pieces, ranked by the joined piece's score (best first).
+// NOTE: when two splits of one piece compete at equal score, SentencePiece
+// merges the leftmost pair while the BPE prefers the lower rank, so rare
+// inputs may tokenize differently.
+func (t *SentencePiece) ToBPE() *BPE {
+	meta := func(p string) string { return strings.ReplaceAll(p, " ", "▁") }
+	b := &BPE{Vocab: map[string]int{}, Pieces: make([]string, len(t.Pieces)), ByteFallback: true, Metaspace: true,
+		PrependMeta: true, BOSID: t.BOSID, EOSID: t.EOSID, UnknownID: t.UnknownID,
+		merges: map[[2]int]int{}, special: map[int]bool{}, byteID: t.byteID}
+	names := map[int]string{t.UnknownID: "<unk>", t.BOSID: "<s>", t.EOSID: "</s>"}
+	for id, p := range t.Pieces {
+		if n, ok := names[id]; ok {
+			p = n
+			b.special[id] = true
+			b.added = append(b.added, n)
+		} else {
+			p = meta(p)
+		}
+		if _, dup := b.Vocab[p]; !dup {
+			b.Vocab[p] = id
+		}
+		b.Pieces[id] = p
+	}
+	order := make([]int, len(t.Pieces))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return t.Scores[order[i]] > t.Scores[order[j]] })
+	rank := 0
+	for _, id := range order {
+		if b.special[id] {
+			continue
+		}
+		p := b.Pieces[id]
+		for i := 1; i < len(p); i++ {
+			if !utf8.RuneStart(p[i]) {
+				continue
+			}
+			l, okL := b.Vocab[p[:i]]
+			r, okR := b.Vocab[p[i:]]
+			if okL && okR && !b.special[l] && !b.special[r] {
+				b.merges[[2]int{l, r}] = rank
+				rank++
+			}
+		}
+	}
+	return b
+}
+
+// WriteHFJSON writes the vocabulary as a Hugging Face tokenizer.json (see
+// ToBPE).
+func (t *SentencePiece) WriteHFJSON(w io.Writer) error { return t.ToBPE().WriteJSON(w) }
