@@ -1,0 +1,321 @@
+package apex
+
+import (
+	"container/heap"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"pare/ops/kg"
+)
+
+// Triples is APEX²: it ranks triples by heat e[h]·(r[ρ] + s)·e[t] and
+// summarises the graph by the top K, topped up with random triples when
+// fewer are ranked.
+//
+// Under Paper semantics an unchanged triple's heat becomes
+// γ²·e[h]·e[t]·(γ·r[ρ] + s), which is not a uniform rescaling when s > 0.
+// So triples are ranked per relation by the pair heat e[h]·e[t] (which does
+// decay uniformly), and the summary merges the relations' rankings, each
+// weighted by (r[ρ] + s). Under Reference semantics all triples share one
+// ranking whose stored heat decays by γ³ per step, as in the reference code.
+type Triples struct {
+	g    *kg.Graph
+	opt  Options
+	k    int
+	heat *entityHeat
+	rng  *rand.Rand
+	step int
+
+	// Relation heat r[ρ] = relStore[ρ]·relScale (lazy decay).
+	relStore []float64
+	relScale float64
+
+	// groups[ρ] ranks relation ρ's triples (Paper); groups[0] ranks all
+	// (Reference). key holds each ranked triple's stored key.
+	groups   []*Ranking
+	key      map[int32]float64
+	keyScale float64 // Reference: actual heat = key·keyScale
+
+	visited map[int32]struct{}
+	summary []int32
+	seen    map[int32]struct{}
+	merge   groupHeap
+	cursors []Cursor
+}
+
+// NewTriples returns APEX² for graph g with budget k triples.
+func NewTriples(g *kg.Graph, k int, opt Options) (*Triples, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	if k < 1 || k > g.NumTriples() {
+		return nil, fmt.Errorf("apex: budget: got %d triples, want an int in [1, %d]", k, g.NumTriples())
+	}
+	ngroups := g.NumRelations()
+	if opt.Semantics == Reference {
+		ngroups = 1
+	}
+	s := &Triples{
+		g: g, opt: opt, k: k,
+		heat:     newEntityHeat(g, opt),
+		rng:      rand.New(rand.NewPCG(opt.Seed, 0x54)),
+		relStore: make([]float64, g.NumRelations()),
+		relScale: 1,
+		groups:   make([]*Ranking, ngroups),
+		key:      map[int32]float64{},
+		keyScale: 1,
+		visited:  map[int32]struct{}{},
+		seen:     map[int32]struct{}{},
+	}
+	for i := range s.groups {
+		s.groups[i] = NewRanking()
+	}
+	return s, nil
+}
+
+// Name returns "apex2".
+func (s *Triples) Name() string { return "apex2" }
+
+// Summary returns the current summary's triple ids.
+func (s *Triples) Summary() []int32 { return s.summary }
+
+// EntityHeat returns the heat of entity e.
+func (s *Triples) EntityHeat(e int32) float64 { return s.heat.heat(e) }
+
+// RelationHeat returns the heat of relation r.
+func (s *Triples) RelationHeat(r int32) float64 { return s.relStore[r] * s.relScale }
+
+// TripleHeat returns the ranked heat of triple t, or 0 when t is not ranked
+// (pruned, or ineligible under Reference semantics).
+func (s *Triples) TripleHeat(t int32) float64 {
+	k, ok := s.key[t]
+	if !ok {
+		return 0
+	}
+	if s.opt.Semantics == Reference {
+		return k * s.keyScale
+	}
+	return k * s.heat.scale * s.heat.scale * (s.RelationHeat(s.g.Relation(t)) + s.opt.Smoothing)
+}
+
+// Update applies one step: decay, inject and diffuse q, update relation heat,
+// re-rank the changed triples, prune, and rebuild the summary.
+func (s *Triples) Update(q kg.Query) error {
+	if err := checkQuery(s.g, q); err != nil {
+		return err
+	}
+	ref := s.opt.Semantics == Reference
+	first := s.step == 0
+	s.step++
+
+	// Entity heat. Reference APEX² never decays it and does not diffuse
+	// the first query.
+	if !ref {
+		if f := s.heat.decay(); f != 1 {
+			s.rescaleKeys(f * f)
+		}
+	}
+	hops := s.opt.Hops
+	if ref && first {
+		hops = 0
+	}
+	s.heat.inject(q, hops, ref)
+	s.heat.apply()
+
+	// Relation heat: r ← γ·r, then r[ρ] += 1.
+	s.relScale *= s.opt.Gamma
+	if s.relScale < renormalizeBelow {
+		_, exp := math.Frexp(s.relScale)
+		f := math.Ldexp(1, exp)
+		for i := range s.relStore {
+			s.relStore[i] *= f
+		}
+		s.relScale /= f
+	}
+	s.relStore[q.Relation] += 1 / s.relScale
+
+	if ref {
+		s.keyScale *= s.opt.Gamma * s.opt.Gamma * s.opt.Gamma
+		if s.keyScale < renormalizeBelow {
+			_, exp := math.Frexp(s.keyScale)
+			f := math.Ldexp(1, exp)
+			s.rescaleKeys(f)
+			s.keyScale /= f
+		}
+	}
+
+	// Changed triples: every triple incident to a changed entity, and under
+	// Reference semantics every triple of the queried relation.
+	clear(s.visited)
+	g := s.g
+	for _, c := range s.heat.changed {
+		lo, hi := g.OutRange(c)
+		for t := lo; t < hi; t++ {
+			s.rescore(t)
+		}
+		for _, t := range g.InTriples(c) {
+			s.rescore(t)
+		}
+	}
+	if ref {
+		for _, t := range g.RelationTriples(q.Relation) {
+			s.rescore(t)
+		}
+	}
+
+	s.prune()
+	s.build()
+	return nil
+}
+
+func (s *Triples) rescaleKeys(f float64) {
+	for _, r := range s.groups {
+		r.Scale(f)
+	}
+	for t, k := range s.key {
+		s.key[t] = k * f
+	}
+}
+
+// rescore recomputes the heat of triple t once per step and moves it in its
+// ranking.
+func (s *Triples) rescore(t int32) {
+	if _, done := s.visited[t]; done {
+		return
+	}
+	s.visited[t] = struct{}{}
+	g := s.g
+	h, rel, tl := g.Head(t), g.Relation(t), g.Tail(t)
+	group := s.group(rel)
+	if old, ok := s.key[t]; ok {
+		group.Delete(old, t)
+		delete(s.key, t)
+	}
+	r := s.RelationHeat(rel)
+	var key, heat float64
+	if s.opt.Semantics == Reference {
+		if r == 0 && !s.opt.AdmitUnqueried {
+			return
+		}
+		heat = s.heat.heat(h) * (r + s.opt.Smoothing) * s.heat.heat(tl)
+		key = heat / s.keyScale
+	} else {
+		key = s.heat.store[h] * s.heat.store[tl]
+		heat = key * s.heat.scale * s.heat.scale * (r + s.opt.Smoothing)
+	}
+	if key > 0 && heat >= s.opt.TriplePrune {
+		group.Insert(key, t)
+		s.key[t] = key
+	}
+}
+
+func (s *Triples) group(rel int32) *Ranking {
+	if s.opt.Semantics == Reference {
+		return s.groups[0]
+	}
+	return s.groups[rel]
+}
+
+// multiplier converts a stored key of relation rel's ranking to heat.
+func (s *Triples) multiplier(rel int) float64 {
+	if s.opt.Semantics == Reference {
+		return s.keyScale
+	}
+	return s.heat.scale * s.heat.scale * (s.RelationHeat(int32(rel)) + s.opt.Smoothing)
+}
+
+// prune drops the lowest-ranked triples whose heat fell below TriplePrune.
+// Under Paper semantics a pruned triple cannot come back above the
+// threshold before an endpoint changes when γ²·(1 + s)/s <= 1 (true for the
+// defaults: 0.75).
+func (s *Triples) prune() {
+	for rel, r := range s.groups {
+		if r.Len() == 0 {
+			continue
+		}
+		m := s.multiplier(rel)
+		for {
+			key, t, ok := r.Last()
+			if !ok || key*m >= s.opt.TriplePrune {
+				break
+			}
+			r.Delete(key, t)
+			delete(s.key, t)
+		}
+	}
+}
+
+// build takes the K hottest eligible triples, then fills up at random.
+func (s *Triples) build() {
+	s.summary = s.appendTop(s.summary[:0], s.k)
+	s.summary = randomFill(s.summary, s.k, s.g, s.rng, s.seen)
+}
+
+// Ranked appends the ranked eligible triples, hottest first, to dst: at most
+// max of them, or all when max < 0.
+func (s *Triples) Ranked(dst []int32, max int) []int32 {
+	if max < 0 {
+		max = len(s.key)
+	}
+	return s.appendTop(dst, max)
+}
+
+// appendTop appends the k hottest eligible triples, merging the rankings by
+// heat with ties broken by triple id.
+func (s *Triples) appendTop(dst []int32, k int) []int32 {
+	s.merge = s.merge[:0]
+	for len(s.cursors) < len(s.groups) {
+		s.cursors = append(s.cursors, Cursor{})
+	}
+	for rel, r := range s.groups {
+		if r.Len() == 0 {
+			continue
+		}
+		if s.opt.Semantics == Paper && s.relStore[rel] == 0 && !s.opt.AdmitUnqueried {
+			continue
+		}
+		c := &s.cursors[rel]
+		r.Cursor(c)
+		key, t, _ := c.Peek()
+		m := 1.0
+		if s.opt.Semantics == Paper {
+			m = s.RelationHeat(int32(rel)) + s.opt.Smoothing
+		}
+		s.merge = append(s.merge, groupCursor{c: c, weight: m, heat: key * m, id: t})
+	}
+	heap.Init(&s.merge)
+	for n := 0; n < k && len(s.merge) > 0; n++ {
+		top := &s.merge[0]
+		dst = append(dst, top.id)
+		top.c.Next()
+		key, t, ok := top.c.Peek()
+		if !ok {
+			heap.Pop(&s.merge)
+			continue
+		}
+		top.heat, top.id = key*top.weight, t
+		heap.Fix(&s.merge, 0)
+	}
+	return dst
+}
+
+type groupCursor struct {
+	c      *Cursor
+	weight float64
+	heat   float64
+	id     int32
+}
+
+type groupHeap []groupCursor
+
+func (h groupHeap) Len() int           { return len(h) }
+func (h groupHeap) Less(i, j int) bool { return before(h[i].heat, h[i].id, h[j].heat, h[j].id) }
+func (h groupHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *groupHeap) Push(x any)        { *h = append(*h, x.(groupCursor)) }
+func (h *groupHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
