@@ -26,7 +26,8 @@ every machine.`
 
 // builtinGroups lists the module's functions, one slice per topic file.
 var builtinGroups = [][]host.Builtin{
-	creationBuiltins, elementwiseBuiltins,
+	creationBuiltins, randomBuiltins, elementwiseBuiltins, reduceBuiltins,
+	shapeBuiltins, indexBuiltins, sortBuiltins,
 }
 
 // methods maps a method name to the builtin it calls with the tensor as the
@@ -49,6 +50,9 @@ func init() {
 	var builtins []host.Builtin
 	for _, g := range builtinGroups {
 		builtins = append(builtins, g...)
+	}
+	for i := range builtins {
+		builtins[i].Fn = overridable(builtins[i].Name, builtins[i].Fn)
 	}
 	byName := map[string]host.Func{}
 	for _, b := range builtins {

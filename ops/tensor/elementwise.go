@@ -60,48 +60,48 @@ func minimum(x, y float32) float32 {
 }
 
 // Add returns a + b with NumPy broadcasting.
-func Add(a, b *Tensor) (*Tensor, error) { return binary(opAdd, a, b) }
+func Add(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opAdd, a, b) }
 
 // Sub returns a - b with NumPy broadcasting.
-func Sub(a, b *Tensor) (*Tensor, error) { return binary(opSub, a, b) }
+func Sub(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opSub, a, b) }
 
 // Mul returns the elementwise product a * b with NumPy broadcasting.
-func Mul(a, b *Tensor) (*Tensor, error) { return binary(opMul, a, b) }
+func Mul(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opMul, a, b) }
 
 // Div returns a / b with NumPy broadcasting; division by zero gives ±Inf or
 // NaN as in IEEE 754.
-func Div(a, b *Tensor) (*Tensor, error) { return binary(opDiv, a, b) }
+func Div(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opDiv, a, b) }
 
 // Pow returns a raised to b elementwise, computed in float64.
-func Pow(a, b *Tensor) (*Tensor, error) { return binary(opPow, a, b) }
+func Pow(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opPow, a, b) }
 
 // Maximum returns the elementwise larger of a and b; NaN wins.
-func Maximum(a, b *Tensor) (*Tensor, error) { return binary(opMaximum, a, b) }
+func Maximum(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opMaximum, a, b) }
 
 // Minimum returns the elementwise smaller of a and b; NaN wins.
-func Minimum(a, b *Tensor) (*Tensor, error) { return binary(opMinimum, a, b) }
+func Minimum(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opMinimum, a, b) }
 
 // Eq returns a mask with 1 where a == b and 0 elsewhere.
-func Eq(a, b *Tensor) (*Tensor, error) { return binary(opEq, a, b) }
+func Eq(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opEq, a, b) }
 
 // Ne returns a mask with 1 where a != b (NaN != NaN) and 0 elsewhere.
-func Ne(a, b *Tensor) (*Tensor, error) { return binary(opNe, a, b) }
+func Ne(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opNe, a, b) }
 
 // Lt returns a mask with 1 where a < b and 0 elsewhere.
-func Lt(a, b *Tensor) (*Tensor, error) { return binary(opLt, a, b) }
+func Lt(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opLt, a, b) }
 
 // Le returns a mask with 1 where a <= b and 0 elsewhere.
-func Le(a, b *Tensor) (*Tensor, error) { return binary(opLe, a, b) }
+func Le(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opLe, a, b) }
 
 // Gt returns a mask with 1 where a > b and 0 elsewhere.
-func Gt(a, b *Tensor) (*Tensor, error) { return binary(opGt, a, b) }
+func Gt(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opGt, a, b) }
 
 // Ge returns a mask with 1 where a >= b and 0 elsewhere.
-func Ge(a, b *Tensor) (*Tensor, error) { return binary(opGe, a, b) }
+func Ge(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opGe, a, b) }
 
-// binary applies op over the broadcast shape of a and b into a new
+// broadcastBinary applies op over the broadcast shape of a and b into a new
 // contiguous tensor.
-func binary(op binaryOp, a, b *Tensor) (*Tensor, error) {
+func broadcastBinary(op binaryOp, a, b *Tensor) (*Tensor, error) {
 	shape, err := BroadcastShapes(a.shape, b.shape)
 	if err != nil {
 		return nil, err

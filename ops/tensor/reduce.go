@@ -1,0 +1,336 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+
+	"pare/ops/kernels"
+)
+
+// Reductions take a list of axes (nil reduces every axis; negative axes
+// count from the end) and keepdims, which keeps the reduced axes as size 1
+// as in NumPy. Sums accumulate in float64.
+
+// sumBlock is the length of the blocks whose float64 partial sums are added
+// in order, so a long sum gives the same result for any number of workers.
+const sumBlock = 1 << 16
+
+// reduceRows applies f to every row of t's view over axes.
+func reduceRows(t *Tensor, axes []int, keepdims bool, f func(row []float32) float32) (*Tensor, error) {
+	rv, err := rowsOver(t, axes)
+	if err != nil {
+		return nil, err
+	}
+	out := New(rv.outer)
+	grain := max(1, parallelGrain/max(1, rv.inner))
+	kernels.ParallelFor(rv.outer, grain, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			out.data[r] = f(rv.data[r*rv.inner : (r+1)*rv.inner])
+		}
+	})
+	return rv.result(out, keepdims), nil
+}
+
+// sum64 returns the float64 sum of xs, in fixed blocks summed in order and
+// run on the worker pool when xs is long.
+func sum64(xs []float32) float64 {
+	if len(xs) <= sumBlock {
+		s := 0.0
+		for _, x := range xs {
+			s += float64(x)
+		}
+		return s
+	}
+	nb := (len(xs) + sumBlock - 1) / sumBlock
+	partial := make([]float64, nb)
+	kernels.ParallelFor(nb, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			partial[b] = sum64(xs[b*sumBlock : min((b+1)*sumBlock, len(xs))])
+		}
+	})
+	s := 0.0
+	for _, p := range partial {
+		s += p
+	}
+	return s
+}
+
+// Sum returns the sum over axes.
+func Sum(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
+	return reduceRows(t, axes, keepdims, func(row []float32) float32 { return float32(sum64(row)) })
+}
+
+// Mean returns the arithmetic mean over axes; NaN over an empty axis.
+func Mean(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
+	return reduceRows(t, axes, keepdims, func(row []float32) float32 {
+		return float32(sum64(row) / float64(len(row)))
+	})
+}
+
+// Var returns the variance over axes with ddof delta degrees of freedom
+// (divisor n - ddof, as NumPy), computed in two passes in float64 so a
+// large mean does not cancel the result. n <= ddof gives NaN.
+func Var(t *Tensor, axes []int, ddof int, keepdims bool) (*Tensor, error) {
+	return reduceRows(t, axes, keepdims, func(row []float32) float32 { return float32(variance(row, ddof)) })
+}
+
+// Std returns the square root of Var.
+func Std(t *Tensor, axes []int, ddof int, keepdims bool) (*Tensor, error) {
+	return reduceRows(t, axes, keepdims, func(row []float32) float32 { return float32(math.Sqrt(variance(row, ddof))) })
+}
+
+func variance(row []float32, ddof int) float64 {
+	n := len(row)
+	if n-ddof <= 0 {
+		return math.NaN()
+	}
+	mean := sum64(row) / float64(n)
+	ss := 0.0
+	for _, x := range row {
+		d := float64(x) - mean
+		ss += d * d
+	}
+	return ss / float64(n-ddof)
+}
+
+// Max returns the largest value over axes; NaN if any value is NaN. An
+// empty axis is an error.
+func Max(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
+	if err := checkNonEmpty("max", t, axes); err != nil {
+		return nil, err
+	}
+	return reduceRows(t, axes, keepdims, func(row []float32) float32 {
+		m := row[0]
+		for _, x := range row {
+			if x > m || x != x {
+				m = x
+				if x != x {
+					break
+				}
+			}
+		}
+		return m
+	})
+}
+
+// Min returns the smallest value over axes; NaN if any value is NaN. An
+// empty axis is an error.
+func Min(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
+	if err := checkNonEmpty("min", t, axes); err != nil {
+		return nil, err
+	}
+	return reduceRows(t, axes, keepdims, func(row []float32) float32 {
+		m := row[0]
+		for _, x := range row {
+			if x < m || x != x {
+				m = x
+				if x != x {
+					break
+				}
+			}
+		}
+		return m
+	})
+}
+
+func checkNonEmpty(name string, t *Tensor, axes []int) error {
+	ax, err := normAxes(axes, t.Ndim())
+	if err != nil {
+		return err
+	}
+	for _, a := range ax {
+		if t.shape[a] == 0 {
+			return fmt.Errorf("tensor: %s over axis %d of size 0 (shape %s) has no value; reduce a non-empty axis", name, a, ShapeString(t.shape))
+		}
+	}
+	return nil
+}
+
+// Argmax returns the index of the first largest value along axis, or into
+// the flattened tensor when axes is nil. At most one axis is accepted. A NaN
+// counts as the largest value, as in NumPy.
+func Argmax(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
+	return argReduce("argmax", t, axes, keepdims, func(x, best float32) bool { return x > best })
+}
+
+// Argmin returns the index of the first smallest value along axis, or into
+// the flattened tensor when axes is nil. A NaN counts as the smallest value.
+func Argmin(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
+	return argReduce("argmin", t, axes, keepdims, func(x, best float32) bool { return x < best })
+}
+
+func argReduce(name string, t *Tensor, axes []int, keepdims bool, better func(x, best float32) bool) (*Tensor, error) {
+	if len(axes) > 1 {
+		return nil, fmt.Errorf("tensor: %s takes one axis or None, got %v", name, axes)
+	}
+	if err := checkNonEmpty(name, t, axes); err != nil {
+		return nil, err
+	}
+	if t.Size() == 0 {
+		return nil, fmt.Errorf("tensor: %s of an empty tensor (shape %s) has no value", name, ShapeString(t.shape))
+	}
+	if t.Size() > 1<<24 {
+		return nil, fmt.Errorf("tensor: %s over %d elements: indices above 2^24 are not exact in float32", name, t.Size())
+	}
+	return reduceRows(t, axes, keepdims, func(row []float32) float32 {
+		best := 0
+		for i, x := range row {
+			if x != x {
+				return float32(i)
+			}
+			if better(x, row[best]) {
+				best = i
+			}
+		}
+		return float32(best)
+	})
+}
+
+// Norm returns the vector p-norm over axes: (Σ|x|^p)^(1/p), with p = +Inf
+// the largest |x|, p = -Inf the smallest and p = 0 the count of non-zeros.
+// For p = 2 the values are scaled by the largest |x| first, so squares
+// neither overflow nor underflow.
+func Norm(t *Tensor, p float64, axes []int, keepdims bool) (*Tensor, error) {
+	if math.IsNaN(p) {
+		return nil, fmt.Errorf("tensor: norm order nan; want a number or ±inf")
+	}
+	return reduceRows(t, axes, keepdims, func(row []float32) float32 { return float32(pnorm(row, p)) })
+}
+
+func pnorm(row []float32, p float64) float64 {
+	switch {
+	case math.IsInf(p, 1):
+		m := 0.0
+		for _, x := range row {
+			m = math.Max(m, math.Abs(float64(x)))
+		}
+		return m
+	case math.IsInf(p, -1):
+		m := math.Inf(1)
+		for _, x := range row {
+			m = math.Min(m, math.Abs(float64(x)))
+		}
+		return m
+	case p == 0:
+		c := 0.0
+		for _, x := range row {
+			if x != 0 {
+				c++
+			}
+		}
+		return c
+	case p == 1:
+		s := 0.0
+		for _, x := range row {
+			s += math.Abs(float64(x))
+		}
+		return s
+	case p == 2:
+		scale := 0.0
+		for _, x := range row {
+			scale = math.Max(scale, math.Abs(float64(x)))
+		}
+		if scale == 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
+			return scale
+		}
+		s := 0.0
+		for _, x := range row {
+			v := float64(x) / scale
+			s += v * v
+		}
+		return scale * math.Sqrt(s)
+	}
+	s := 0.0
+	for _, x := range row {
+		s += math.Pow(math.Abs(float64(x)), p)
+	}
+	return math.Pow(s, 1/p)
+}
+
+// LogSumExp returns log Σ e^x over axes, shifted by the maximum so it
+// neither overflows nor underflows. An axis of -Inf values gives -Inf.
+func LogSumExp(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
+	return reduceRows(t, axes, keepdims, func(row []float32) float32 { return float32(logSumExp(row)) })
+}
+
+func logSumExp(row []float32) float64 {
+	m := math.Inf(-1)
+	for _, x := range row {
+		if x != x {
+			return math.NaN()
+		}
+		m = math.Max(m, float64(x))
+	}
+	if math.IsInf(m, 0) {
+		return m
+	}
+	s := 0.0
+	for _, x := range row {
+		s += math.Exp(float64(x) - m)
+	}
+	return m + math.Log(s)
+}
+
+// alongAxis applies f to every row of t along axis and returns a result of
+// t's shape.
+func alongAxis(t *Tensor, axis int, f func(dst, row []float32)) (*Tensor, error) {
+	c, inverse, err := axisLast(t, axis)
+	if err != nil {
+		return nil, err
+	}
+	out := New(c.shape...)
+	if out.Size() == 0 {
+		return restoreAxis(out, inverse), nil
+	}
+	inner := c.shape[len(c.shape)-1]
+	rows := out.Size() / inner
+	src := c.Data()
+	kernels.ParallelFor(rows, max(1, parallelGrain/inner), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			f(out.data[r*inner:(r+1)*inner], src[r*inner:(r+1)*inner])
+		}
+	})
+	return restoreAxis(out, inverse), nil
+}
+
+// Softmax returns e^x / Σ e^x along axis, shifted by the row maximum. A row
+// of -Inf values gives NaN, as in PyTorch.
+func Softmax(t *Tensor, axis int) (*Tensor, error) {
+	return alongAxis(t, axis, func(dst, row []float32) {
+		m := math.Inf(-1)
+		for _, x := range row {
+			m = math.Max(m, float64(x))
+		}
+		s := 0.0
+		for i, x := range row {
+			e := math.Exp(float64(x) - m)
+			dst[i] = float32(e)
+			s += e
+		}
+		inv := 1 / s
+		for i := range dst {
+			dst[i] = float32(float64(dst[i]) * inv)
+		}
+	})
+}
+
+// LogSoftmax returns x - logsumexp(x) along axis.
+func LogSoftmax(t *Tensor, axis int) (*Tensor, error) {
+	return alongAxis(t, axis, func(dst, row []float32) {
+		lse := logSumExp(row)
+		for i, x := range row {
+			dst[i] = float32(float64(x) - lse)
+		}
+	})
+}
+
+// Cumsum returns running sums along axis, accumulated in float64.
+func Cumsum(t *Tensor, axis int) (*Tensor, error) {
+	return alongAxis(t, axis, func(dst, row []float32) {
+		s := 0.0
+		for i, x := range row {
+			s += float64(x)
+			dst[i] = float32(s)
+		}
+	})
+}
