@@ -188,3 +188,25 @@ func (c *Config) ropeInvFreq() []float64 {
 	}
 	return inv
 }
+
+// ParamCount returns the number of parameters cfg implies, in float64 so
+// that absurd configs cannot overflow; loaders compare it with the size of
+// the file before allocating.
+func (c *Config) ParamCount() float64 {
+	d, hd := float64(c.Dim), float64(c.HeadDim)
+	n := float64(c.VocabSize) * d
+	if !c.TiedEmbeddings {
+		n *= 2
+	}
+	n += d
+	g := float64(c.GroupSize())
+	for l := 0; l < c.NLayers && l < len(c.LayerHeads) && l < len(c.LayerHidden); l++ {
+		q := float64(c.LayerHeads[l]) * hd
+		kv := q / g
+		n += 2*d + 2*q*d + 2*kv*d + 3*float64(c.LayerHidden[l])*d
+		if c.QKVBias {
+			n += q + 2*kv
+		}
+	}
+	return n
+}

@@ -174,6 +174,15 @@ func fileExists(p string) bool {
 // from r and checks each shape against cfg. file names the checkpoint in
 // errors.
 func ReadHFWeights(r store.TensorReader, cfg Config, file string) (*Model, error) {
+	var stored float64
+	for _, name := range r.Names() {
+		if info, err := r.Info(name); err == nil {
+			stored += float64(info.End - info.Begin)
+		}
+	}
+	if need := cfg.ParamCount() * 2; need > stored {
+		return nil, fmt.Errorf("llm: %s: the config implies %.0f parameters, more than the %.0f bytes of tensor data can hold", file, cfg.ParamCount(), stored)
+	}
 	m := &Model{Config: cfg}
 	m.Weights = *NewWeights(&m.Config)
 	if !cfg.TiedEmbeddings {

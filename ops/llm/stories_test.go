@@ -101,3 +101,12 @@ func TestStoriesNLLMatchesFloat64(t *testing.T) {
 		t.Errorf("reference NLL %.4f is far from the documented 1.32 nats/token for one story", want)
 	}
 }
+
+func readData(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(dataPath(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
