@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -59,71 +60,108 @@ func (g *packedGemm) run(threads int, transA, transB bool, m, n, k int, alpha fl
 			if pc > 0 {
 				blockBeta = 1
 			}
-			bp := (*bBuf)[:kb*roundUp(nb, g.nr)]
-			panels := ceilDiv(nb, g.nr)
-			parallelForWorkers(threads, panels, 1, func(lo, hi int) {
-				for q := lo; q < hi; q++ {
-					g.packB(transB, b, ldb, pc, kb, jc+q*g.nr, min(g.nr, nb-q*g.nr), bp[q*kb*g.nr:(q+1)*kb*g.nr])
-				}
-			})
-			g.multiplyBlock(threads, transA, m, nb, kb, pc, alpha, a, lda, bp, blockBeta, c[jc:], ldc)
+			blk := gemmBlock{
+				g: g, transA: transA, transB: transB,
+				m: m, nb: nb, kb: kb, jc: jc, pc: pc,
+				alpha: alpha, beta: blockBeta,
+				a: a, lda: lda, b: b, ldb: ldb, c: c[jc:], ldc: ldc,
+				bp: (*bBuf)[:kb*roundUp(nb, g.nr)],
+			}
+			blk.run(threads)
 		}
 	}
 }
 
-// multiplyBlock computes C[:, 0:nb] = alpha·op(A)[:, pc:pc+kb]·B̃ + beta·C for
-// one packed kb×nb block B̃ of op(B). Work items are (row chunk, column group)
-// pairs, taken by the workers from a shared counter so uneven chunks balance.
-func (g *packedGemm) multiplyBlock(threads int, transA bool, m, nb, kb, pc int, alpha float32, a []float32, lda int, bp []float32, beta float32, c []float32, ldc int) {
-	// Aim for a number of row chunks that the workers share evenly.
-	rowChunks := roundUp(ceilDiv(m, g.mc), threads)
-	mc := roundUp(ceilDiv(m, rowChunks), g.mr)
-	rowChunks = ceilDiv(m, mc)
+// gemmBlock is the work on one packed kb×nb block B̃ of op(B):
+// C[:, jc:jc+nb] = alpha·op(A)[:, pc:pc+kb]·B̃ + beta·C[:, jc:jc+nb].
+//
+// The workers first pack B̃ one micro-panel at a time, then compute
+// (row chunk, column group) items; both are handed out from shared counters,
+// so a worker that starts late (a goroutine waking up, a core busy with
+// another process) takes less work instead of delaying the others. Only the
+// step between packing and computing waits for the other workers.
+type gemmBlock struct {
+	g              *packedGemm
+	transA, transB bool
+	m, nb, kb      int
+	jc, pc         int
+	alpha, beta    float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32 // starts at column jc
+	ldc            int
+	bp             []float32 // packed B̃
 
+	panels        int
+	packNext      atomic.Int64 // next B micro-panel to pack
+	packDone      atomic.Int64 // B micro-panels packed
+	mc, colGroups int
+	items         int
+	itemNext      atomic.Int64 // next compute item
+}
+
+// itemsPerWorker is how many compute items each worker gets on average when
+// the rows allow it; more items balance better, fewer pack A in larger pieces.
+const itemsPerWorker = 4
+
+func (blk *gemmBlock) run(threads int) {
+	g := blk.g
+	blk.panels = ceilDiv(blk.nb, g.nr)
+
+	// Row chunks: at most mc rows, and enough chunks to share among workers.
+	rowChunks := max(ceilDiv(blk.m, g.mc), min(threads*itemsPerWorker, ceilDiv(blk.m, g.mr)))
+	blk.mc = roundUp(ceilDiv(blk.m, rowChunks), g.mr)
+	rowChunks = ceilDiv(blk.m, blk.mc)
 	// With fewer row chunks than workers (short, wide C), split columns too.
-	panels := ceilDiv(nb, g.nr)
-	colGroups := 1
+	blk.colGroups = 1
 	if rowChunks < threads {
-		colGroups = min(ceilDiv(threads, rowChunks), panels)
+		blk.colGroups = min(ceilDiv(threads, rowChunks), blk.panels)
 	}
-	items := rowChunks * colGroups
+	blk.items = rowChunks * blk.colGroups
 
-	var next atomic.Int64
-	work := func() {
-		aBuf := getBuffer(mc * kb)
-		defer putBuffer(aBuf)
-		packedRow := -1
-		for {
-			item := int(next.Add(1) - 1)
-			if item >= items {
-				return
-			}
-			r, group := item/colGroups, item%colGroups
-			ic := r * mc
-			mb := min(mc, m-ic)
-			ap := (*aBuf)[:roundUp(mb, g.mr)*kb]
-			if r != packedRow {
-				g.packA(transA, a, lda, ic, mb, pc, kb, ap)
-				packedRow = r
-			}
-			q0 := group * panels / colGroups
-			q1 := (group + 1) * panels / colGroups
-			j0 := q0 * g.nr
-			j1 := min(q1*g.nr, nb)
-			g.macroKernel(kb, ap, bp[q0*kb*g.nr:], mb, j1-j0, alpha, beta, c[ic*ldc+j0:], ldc)
+	workers := min(threads, max(blk.items, blk.panels))
+	runParallel(workers, blk.work)
+}
+
+func (blk *gemmBlock) work() {
+	g := blk.g
+	kb := blk.kb
+	for {
+		q := int(blk.packNext.Add(1) - 1)
+		if q >= blk.panels {
+			break
 		}
+		g.packB(blk.transB, blk.b, blk.ldb, blk.pc, kb, blk.jc+q*g.nr, min(g.nr, blk.nb-q*g.nr), blk.bp[q*kb*g.nr:(q+1)*kb*g.nr])
+		blk.packDone.Add(1)
 	}
-	workers := min(threads, items)
-	if workers <= 1 {
-		work()
-		return
+	for blk.packDone.Load() < int64(blk.panels) {
+		runtime.Gosched()
 	}
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Go(work)
+
+	aBuf := getBuffer(blk.mc * kb)
+	defer putBuffer(aBuf)
+	packedRow := -1
+	for {
+		item := int(blk.itemNext.Add(1) - 1)
+		if item >= blk.items {
+			return
+		}
+		r, group := item/blk.colGroups, item%blk.colGroups
+		ic := r * blk.mc
+		mb := min(blk.mc, blk.m-ic)
+		ap := (*aBuf)[:roundUp(mb, g.mr)*kb]
+		if r != packedRow {
+			g.packA(blk.transA, blk.a, blk.lda, ic, mb, blk.pc, kb, ap)
+			packedRow = r
+		}
+		q0 := group * blk.panels / blk.colGroups
+		q1 := (group + 1) * blk.panels / blk.colGroups
+		j0 := q0 * g.nr
+		j1 := min(q1*g.nr, blk.nb)
+		g.macroKernel(kb, ap, blk.bp[q0*kb*g.nr:], mb, j1-j0, blk.alpha, blk.beta, blk.c[ic*blk.ldc+j0:], blk.ldc)
 	}
-	work()
-	wg.Wait()
 }
 
 // macroKernel multiplies a packed mb×kb block of A by a packed kb×nb block of
@@ -163,25 +201,31 @@ func (g *packedGemm) macroKernel(kb int, ap, bp []float32, mb, nb int, alpha, be
 // micro-panel: dst[p*nr+jj] = op(B)[pc+p][j0+jj], with zeros for jj >= cols.
 func (g *packedGemm) packB(transB bool, b []float32, ldb, pc, kb, j0, cols int, dst []float32) {
 	nr := g.nr
-	if !transB {
+	if transB {
+		// Column j0+jj of op(B) is row j0+jj of B, contiguous over p.
+		var srcs [maxPanelWidth][]float32
+		for jj := 0; jj < cols; jj++ {
+			srcs[jj] = b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
+		}
+		interleave(dst[:kb*nr], srcs[:cols], nr)
+		return
+	}
+	if cols == nr && nr == 32 {
 		for p := 0; p < kb; p++ {
-			row := dst[p*nr : (p+1)*nr]
-			n := copy(row, b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+cols])
-			clear(row[n:])
+			*(*[32]float32)(dst[p*32:]) = *(*[32]float32)(b[(pc+p)*ldb+j0:])
 		}
 		return
 	}
-	for jj := 0; jj < nr; jj++ {
-		if jj >= cols {
-			for p := 0; p < kb; p++ {
-				dst[p*nr+jj] = 0
-			}
-			continue
+	if cols == nr && nr == 16 {
+		for p := 0; p < kb; p++ {
+			*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(pc+p)*ldb+j0:])
 		}
-		src := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
-		for p, v := range src {
-			dst[p*nr+jj] = v
-		}
+		return
+	}
+	for p := 0; p < kb; p++ {
+		row := dst[p*nr : (p+1)*nr]
+		n := copy(row, b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+cols])
+		clear(row[n:])
 	}
 }
 
@@ -193,8 +237,9 @@ func (g *packedGemm) packA(transA bool, a []float32, lda, ic, mb, pc, kb int, ds
 	for r := 0; r*mr < mb; r++ {
 		panel := dst[r*kb*mr : (r+1)*kb*mr]
 		rows := min(mr, mb-r*mr)
+		i0 := ic + r*mr
 		if transA {
-			i0 := ic + r*mr
+			// Column i of op(A) is contiguous in A for each p.
 			for p := 0; p < kb; p++ {
 				step := panel[p*mr : (p+1)*mr]
 				n := copy(step, a[(pc+p)*lda+i0:(pc+p)*lda+i0+rows])
@@ -202,18 +247,45 @@ func (g *packedGemm) packA(transA bool, a []float32, lda, ic, mb, pc, kb int, ds
 			}
 			continue
 		}
-		for ii := 0; ii < mr; ii++ {
-			if ii >= rows {
-				for p := 0; p < kb; p++ {
-					panel[p*mr+ii] = 0
-				}
-				continue
-			}
-			i := ic + r*mr + ii
-			src := a[i*lda+pc : i*lda+pc+kb]
-			for p, v := range src {
-				panel[p*mr+ii] = v
-			}
+		var srcs [maxPanelWidth][]float32
+		for ii := 0; ii < rows; ii++ {
+			srcs[ii] = a[(i0+ii)*lda+pc : (i0+ii)*lda+pc+kb]
+		}
+		interleave(panel, srcs[:rows], mr)
+	}
+}
+
+// maxPanelWidth bounds mr and nr of every packed backend.
+const maxPanelWidth = 32
+
+// interleave writes dst[p*width+s] = srcs[s][p] for every source s and step
+// p < len(dst)/width, and zeros for s >= len(srcs). All sources have at
+// least len(dst)/width elements.
+func interleave(dst []float32, srcs [][]float32, width int) {
+	kb := len(dst) / width
+	if len(srcs) < width {
+		clear(dst)
+	}
+	// Four steps at a time from each source keeps the loads sequential and
+	// the stores within a few cache lines.
+	p := 0
+	for ; p+4 <= kb; p += 4 {
+		d0 := dst[p*width : (p+1)*width]
+		d1 := dst[(p+1)*width : (p+2)*width]
+		d2 := dst[(p+2)*width : (p+3)*width]
+		d3 := dst[(p+3)*width : (p+4)*width]
+		for s, src := range srcs {
+			v := (*[4]float32)(src[p : p+4])
+			d0[s] = v[0]
+			d1[s] = v[1]
+			d2[s] = v[2]
+			d3[s] = v[3]
+		}
+	}
+	for ; p < kb; p++ {
+		d := dst[p*width : (p+1)*width]
+		for s, src := range srcs {
+			d[s] = src[p]
 		}
 	}
 }

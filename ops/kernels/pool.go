@@ -3,18 +3,24 @@ package kernels
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // ParallelFor splits [0, n) into contiguous chunks of at least grain items
 // and calls fn on each chunk, using up to GOMAXPROCS goroutines. It returns
 // when every chunk is done. With n <= grain it calls fn(0, n) on the caller's
-// goroutine.
+// goroutine. Chunks are handed out dynamically, so one goroutine may get
+// several and a slow one fewer.
 func ParallelFor(n, grain int, fn func(lo, hi int)) {
 	parallelForWorkers(runtime.GOMAXPROCS(0), n, grain, fn)
 }
 
-// parallelForWorkers is ParallelFor with an explicit goroutine budget. The
-// caller's goroutine runs the first chunk.
+// chunksPerWorker is how many chunks ParallelFor aims for per goroutine, so a
+// goroutine that starts late or runs on a busy core delays the loop less.
+const chunksPerWorker = 4
+
+// parallelForWorkers is ParallelFor with an explicit goroutine budget.
 func parallelForWorkers(workers, n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -25,12 +31,143 @@ func parallelForWorkers(workers, n, grain int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	step := ceilDiv(n, workers)
-	for lo := step; lo < n; lo += step {
-		hi := min(lo+step, n)
-		wg.Go(func() { fn(lo, hi) })
-	}
-	fn(0, min(step, n))
-	wg.Wait()
+	chunks := min(ceilDiv(n, grain), workers*chunksPerWorker)
+	step := ceilDiv(n, chunks)
+	chunks = ceilDiv(n, step)
+	var next atomic.Int64
+	runParallel(workers, func() {
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
+			}
+			fn(c*step, min((c+1)*step, n))
+		}
+	})
 }
+
+// helperSpin is how long an idle pool helper keeps polling for work before
+// it parks. Back-to-back parallel calls (a training loop, a benchmark) then
+// find the helpers running, which avoids a wake-up of tens to hundreds of
+// microseconds per call. It costs up to this much CPU after each call.
+const helperSpin = 200 * time.Microsecond
+
+// closedBit marks the current job of the pool as closed to new helpers.
+const closedBit = 1 << 40
+
+// workerPool runs one job at a time on the caller plus persistent helper
+// goroutines. A job is a function that takes its work from shared counters,
+// so it is correct whatever number of helpers join it.
+type workerPool struct {
+	mu      sync.Mutex // serialises jobs; callers that find it held spawn goroutines
+	job     atomic.Pointer[func()]
+	want    atomic.Int64  // helpers wanted by the current job
+	claims  atomic.Int64  // helpers inside the current job, plus closedBit once closed
+	seq     atomic.Uint64 // incremented for each job
+	helpers []*poolHelper
+}
+
+type poolHelper struct {
+	index    int
+	sleeping atomic.Bool
+	wake     chan struct{}
+}
+
+var pool = &workerPool{}
+
+// runParallel calls fn on the caller's goroutine and on up to workers-1 other
+// goroutines at once, and returns when every call has returned. fn must share
+// its work through atomics; a helper that starts after the caller's call has
+// returned does not run fn at all.
+func runParallel(workers int, fn func()) {
+	if workers <= 1 {
+		fn()
+		return
+	}
+	p := pool
+	if debugNoPool || !p.mu.TryLock() {
+		// Another job is running (possibly the one calling us): use fresh
+		// goroutines instead of waiting for it.
+		var wg sync.WaitGroup
+		for w := 1; w < workers; w++ {
+			wg.Go(fn)
+		}
+		fn()
+		wg.Wait()
+		return
+	}
+	defer p.mu.Unlock()
+	for len(p.helpers) < workers-1 {
+		h := &poolHelper{index: len(p.helpers), wake: make(chan struct{}, 1)}
+		p.helpers = append(p.helpers, h)
+		go p.serve(h, p.seq.Load())
+	}
+
+	p.job.Store(&fn)
+	p.want.Store(int64(workers - 1))
+	p.claims.Store(0)
+	p.seq.Add(1)
+	for _, h := range p.helpers[:workers-1] {
+		if h.sleeping.Load() {
+			select {
+			case h.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+
+	fn()
+
+	// Close the job to helpers that have not joined yet, then wait for the
+	// ones inside it; they are running fn, which ends when the work does.
+	p.claims.Add(closedBit)
+	for p.claims.Load() != closedBit {
+		runtime.Gosched()
+	}
+}
+
+// serve is a helper's loop: wait for a new job, join it if it is still open
+// and wants this helper, repeat.
+func (p *workerPool) serve(h *poolHelper, seen uint64) {
+	for {
+		seen = p.awaitJob(h, seen)
+		if int64(h.index) >= p.want.Load() {
+			continue
+		}
+		if c := p.claims.Add(1); c&closedBit != 0 {
+			p.claims.Add(-1)
+			continue
+		}
+		fn := *p.job.Load()
+		fn()
+		p.claims.Add(-1)
+	}
+}
+
+// awaitJob polls for a sequence number other than seen for helperSpin, then
+// parks until runParallel wakes the helper. It returns the new number.
+func (p *workerPool) awaitJob(h *poolHelper, seen uint64) uint64 {
+	deadline := time.Now().Add(helperSpin)
+	for spins := 0; ; spins++ {
+		if s := p.seq.Load(); s != seen {
+			return s
+		}
+		if spins%64 == 63 && time.Now().After(deadline) {
+			break
+		}
+		runtime.Gosched()
+	}
+	for {
+		h.sleeping.Store(true)
+		// Re-check after announcing sleep: runParallel increments seq before
+		// it reads sleeping, so one of the two sees the other's write.
+		if s := p.seq.Load(); s != seen {
+			h.sleeping.Store(false)
+			return s
+		}
+		<-h.wake
+		h.sleeping.Store(false)
+	}
+}
+
+var debugNoPool bool
