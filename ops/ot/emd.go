@@ -332,29 +332,44 @@ func (s *simplex) solve(ctx context.Context, maxIter int) (*EMDResult, error) {
 
 // findEnteringArc scans arcs in blocks, starting after the last entering
 // arc, and returns the most negative reduced cost of the first block that
-// contains any below -eps (Grigoriadis's block search, as in LEMON).
+// contains any below -eps (Grigoriadis's block search, as in LEMON). Real
+// arcs are scanned a row segment at a time, so the inner loop is a plain
+// pass over one row of M.
 func (s *simplex) findEnteringArc() bool {
-	nm := s.n * s.m
+	n, m, nm := s.n, s.m, s.n*s.m
+	piT := s.pi[n : n+m]
 	minRC := -s.eps
 	best := -1
 	cnt := s.block
 	e := s.nextArc
-	for scanned := 0; scanned < s.arcs; scanned++ {
-		if s.state[e] == stateLower {
-			var rc float64
-			if e < nm {
-				i := e / s.m
-				rc = s.cost[e] + s.pi[i] - s.pi[s.n+e-i*s.m]
-			} else {
-				rc = s.artCost + s.pi[s.source(e)] - s.pi[s.target(e)]
+	for remaining := s.arcs; remaining > 0; {
+		var scanned int
+		if e < nm {
+			i := e / m
+			j0 := e - i*m
+			jEnd := min(m, j0+cnt, j0+remaining)
+			row := s.cost[i*m : i*m+m]
+			st := s.state[i*m : i*m+m]
+			pii := s.pi[i]
+			for j := j0; j < jEnd; j++ {
+				if rc := row[j] + pii - piT[j]; rc < minRC && st[j] == stateLower {
+					minRC = rc
+					best = i*m + j
+				}
 			}
-			if rc < minRC {
-				minRC = rc
-				best = e
+			scanned = jEnd - j0
+		} else {
+			if s.state[e] == stateLower {
+				if rc := s.artCost + s.pi[s.source(e)] - s.pi[s.target(e)]; rc < minRC {
+					minRC = rc
+					best = e
+				}
 			}
+			scanned = 1
 		}
-		cnt--
-		e++
+		cnt -= scanned
+		remaining -= scanned
+		e += scanned
 		if e == s.arcs {
 			e = 0
 		}

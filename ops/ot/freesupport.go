@@ -41,7 +41,7 @@ type FreeSupportResult struct {
 	// displacement reaching StopThr.
 	Status Status
 	// InnerCapHits counts inner transport problems that stopped at
-	// EMDMaxIter pivots with a feasible but non-optimal plan; it is 0 when
+	// EMDMaxIter pivots with a non-optimal plan; it is 0 when
 	// every inner problem was solved exactly.
 	InnerCapHits int
 }

@@ -1,0 +1,115 @@
+package ot
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+)
+
+// The benchmarks use fixed shapes and seeds; bench/ot_compare.py runs them
+// next to POT and SciPy on the same kind of data.
+
+func gaussPoints(rng *rand.Rand, n, d int) Matrix {
+	x := NewMatrix(n, d)
+	for i := range x.Data {
+		x.Data[i] = rng.NormFloat64()
+	}
+	return x
+}
+
+func BenchmarkLinearAssignment2048(b *testing.B) {
+	c := randMatrix(rand.New(rand.NewPCG(1, 1)), 2048, 2048)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := LinearAssignment(c, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchEMD(b *testing.B, uniform bool) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	n := 1000
+	M, _ := Dist(gaussPoints(rng, n, 2), gaussPoints(rng, n, 2), SqEuclidean)
+	x, y := Unif(n), Unif(n)
+	if !uniform {
+		x, y = randSimplex(rng, n), randSimplex(rng, n)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := EMD(context.Background(), x, y, M, 0)
+		if err != nil || res.Status != Optimal {
+			b.Fatal(err, res.Status)
+		}
+	}
+}
+
+func BenchmarkEMD1000Uniform(b *testing.B) { benchEMD(b, true) }
+func BenchmarkEMD1000Random(b *testing.B)  { benchEMD(b, false) }
+
+func BenchmarkSinkhorn2000(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	n := 2000
+	M, _ := Dist(gaussPoints(rng, n, 2), gaussPoints(rng, n, 2), SqEuclidean)
+	maxM := 0.0
+	for _, v := range M.Data {
+		maxM = max(maxM, v)
+	}
+	for k := range M.Data {
+		M.Data[k] /= maxM
+	}
+	x, y := Unif(n), Unif(n)
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := Sinkhorn(context.Background(), x, y, M, 1e-2, SinkhornOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.Iterations), "iters")
+		b.ReportMetric(res.Err, "marginal_err")
+	}
+}
+
+// BenchmarkFreeSupportBarycenter times one fixed-point iteration's worth of
+// work (8 measures, width 1536) at the number of points given by
+// PARE_OT_BENCH_POINTS (default 512), running the iteration to its fixed
+// point; the iteration count is reported.
+func BenchmarkFreeSupportBarycenter(b *testing.B) {
+	k := 512
+	if s := os.Getenv("PARE_OT_BENCH_POINTS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		k = v
+	}
+	b.Run(fmt.Sprintf("points=%d", k), func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(4, 4))
+		N, d := 8, 1536
+		base := gaussPoints(rng, k, d)
+		measures := make([]Matrix, N)
+		weights := make([][]float64, N)
+		for n := range measures {
+			perm := rng.Perm(k)
+			measures[n] = NewMatrix(k, d)
+			for j := 0; j < k; j++ {
+				row := measures[n].Row(perm[j])
+				for c, v := range base.Row(j) {
+					row[c] = v + 0.5*rng.NormFloat64()
+				}
+			}
+			weights[n] = Unif(k)
+		}
+		b.ResetTimer()
+		for b.Loop() {
+			res, err := FreeSupportBarycenter(context.Background(), measures, weights, measures[0], FreeSupportOptions{MaxIter: 100})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(res.Iterations), "iters")
+		}
+	})
+}
