@@ -5,6 +5,7 @@ package lang
 import (
 	_ "pare/builtins/data"
 	_ "pare/builtins/io"
+	_ "pare/builtins/nn"
 	_ "pare/builtins/plot"
 	_ "pare/builtins/tensor"
 )
