@@ -91,6 +91,27 @@ func result(op string, value *tensor.Tensor, inputs ...*Var) *Var {
 	return out
 }
 
+// NewOp returns the output Var of an op implemented outside this package.
+// value is the op's result; backward receives the output gradient and must
+// add the input gradients into the buffers that GradBuffer returns. Nothing
+// is recorded when no input requires a gradient.
+func NewOp(name string, value *tensor.Tensor, inputs []*Var, backward func(g []float32)) *Var {
+	out := result(name, value.Contiguous(), inputs...)
+	if out.requiresGrad {
+		out.backward = backward
+	}
+	return out
+}
+
+// GradBuffer returns v's gradient buffer for accumulation by an op's
+// backward closure (zeros on first use), or nil when v needs no gradient.
+func (v *Var) GradBuffer() []float32 {
+	if !v.requiresGrad {
+		return nil
+	}
+	return v.gradData()
+}
+
 // Backward propagates the gradient of v, which must hold exactly one
 // element, to every Var it depends on, seeding dv/dv = 1. Leaf gradients
 // accumulate across calls.
