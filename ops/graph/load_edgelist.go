@@ -13,7 +13,8 @@ type EdgeListOptions struct {
 	// Undirected stores both directions of every edge.
 	Undirected bool
 	// NumNodes, when positive, fixes the node count; ids must be below it.
-	// Otherwise the count is the largest integer id plus one.
+	// Otherwise the count is the largest integer id plus one, which must be
+	// at most max(2^20, 8·edges).
 	NumNodes int
 }
 
@@ -105,6 +106,10 @@ func ParseEdgeList(r io.Reader, name string, opt EdgeListOptions) (*Graph, error
 	}
 	if opt.NumNodes > 0 {
 		n = opt.NumNodes
+	} else if numeric && n > max(1<<20, 8*len(raw)) {
+		// The node count comes from the largest id, and CSR storage grows
+		// with it; a lone huge id is far more likely a mistake than a graph.
+		return nil, fmt.Errorf("graph: %s: largest node id %d is far above the %d edges; ids must be 0-based and dense, or set the node count explicitly", name, n-1, len(raw))
 	}
 	adj, err := FromEdges(n, n, edges, weighted)
 	if err != nil {

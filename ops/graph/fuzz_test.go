@@ -1,0 +1,72 @@
+package graph
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Fuzz targets for the text parsers: they must return an error or a graph
+// that passes Validate, never panic. Run one with, for example,
+// go test -fuzz FuzzParseGML -fuzztime 60s ./ops/graph
+
+func FuzzParseEdgeList(f *testing.F) {
+	f.Add([]byte("0 1\n1 2 0.5\n# c\n"), false)
+	f.Add([]byte("a,b\nb,c\n"), true)
+	f.Add([]byte("3 3\n-1 2\n"), true)
+	f.Fuzz(func(t *testing.T, data []byte, undirected bool) {
+		g, err := ParseEdgeList(bytes.NewReader(data), "fuzz.txt", EdgeListOptions{Undirected: undirected, NumNodes: 0})
+		if err != nil {
+			return
+		}
+		if g.N() > 1<<20 {
+			return // huge ids are accepted; validating them is slow
+		}
+		if err := g.Validate(); err != nil {
+			t.Fatalf("accepted an invalid graph: %v", err)
+		}
+	})
+}
+
+func FuzzParseGML(f *testing.F) {
+	f.Add([]byte(`graph [ directed 1 node [ id 1 label "a" ] node [ id 2 ] edge [ source 1 target 2 value 3 ] ]`))
+	f.Add([]byte("graph [ node [ id 1 ] node [ id 2 ] edge [ source 2 target 1 ] ]"))
+	if b, err := os.ReadFile(os.Getenv("KARATE_GML")); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := ParseGML(bytes.NewReader(data), "fuzz.gml")
+		if err != nil {
+			return
+		}
+		if err := g.Validate(); err != nil {
+			t.Fatalf("accepted an invalid graph: %v", err)
+		}
+	})
+}
+
+func FuzzLoadTU(f *testing.F) {
+	f.Add([]byte("1, 2\n2, 1\n3, 3\n"), []byte("1\n1\n2\n"), []byte("0\n1\n"), []byte("0\n1\n0\n"))
+	f.Add([]byte("1, 2\n"), []byte("1\n1\n"), []byte("-1\n"), []byte(""))
+	f.Fuzz(func(t *testing.T, a, indicator, labels, nodeLabels []byte) {
+		dir := filepath.Join(t.TempDir(), "DS")
+		os.Mkdir(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "DS_A.txt"), a, 0o644)
+		os.WriteFile(filepath.Join(dir, "DS_graph_indicator.txt"), indicator, 0o644)
+		os.WriteFile(filepath.Join(dir, "DS_graph_labels.txt"), labels, 0o644)
+		if len(nodeLabels) > 0 {
+			os.WriteFile(filepath.Join(dir, "DS_node_labels.txt"), nodeLabels, 0o644)
+		}
+		b, _, err := LoadTU(dir)
+		if err != nil {
+			return
+		}
+		if err := b.Union.Validate(); err != nil {
+			t.Fatalf("accepted an invalid graph: %v", err)
+		}
+		if len(b.Labels) != b.NumGraphs() || b.Ptr[b.NumGraphs()] != b.Union.N() {
+			t.Fatalf("inconsistent batch: %d labels, %d graphs, ptr end %d, %d nodes", len(b.Labels), b.NumGraphs(), b.Ptr[b.NumGraphs()], b.Union.N())
+		}
+	})
+}
