@@ -368,4 +368,3 @@ func sampleWindows(thread *starlark.Thread, fn *starlark.Builtin, args starlark.
 	}
 	return starlark.NewList(out), nil
 }
-

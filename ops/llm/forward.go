@@ -36,6 +36,8 @@ type layerCache struct {
 	gate    []float32
 	up      []float32
 	act     []float32
+	// lora holds the adapter activations by projection name.
+	lora map[string]*loraCache
 }
 
 // checkBatch validates ids and mask for a [B, T] batch.
@@ -124,10 +126,18 @@ func (m *Model) blockForward(l int, lw *LayerWeights, x []float32, cache *Cache,
 	heads, kvHs := lw.WQ.Dim(0)/hd, lw.WK.Dim(0)/hd
 	pos := func(i int) int { return i % T }
 
+	var lcLoRA map[string]*loraCache
+	if lc != nil && m.lora != nil {
+		lcLoRA = map[string]*loraCache{}
+	}
+	proj := func(name string, x []float32, w, b *tensor.Tensor) []float32 {
+		return m.project(l, name, x, n, w, b, lcLoRA)
+	}
+
 	xn1, rstd1 := rmsNorm(x, n, d, lw.AttnNorm, c.NormEps)
-	q := linear(xn1, n, lw.WQ, lw.BQ)
-	k := linear(xn1, n, lw.WK, lw.BK)
-	v := linear(xn1, n, lw.WV, lw.BV)
+	q := proj("q", xn1, lw.WQ, lw.BQ)
+	k := proj("k", xn1, lw.WK, lw.BK)
+	v := proj("v", xn1, lw.WV, lw.BV)
 	applyRope(q, n, heads, hd, pos, cache.cos, cache.sin, false)
 	applyRope(k, n, kvHs, hd, pos, cache.cos, cache.sin, false)
 	shape := attnShape{B: B, T: T, heads: heads, kvHs: kvHs, hd: hd, mask: cache.Mask}
@@ -136,20 +146,20 @@ func (m *Model) blockForward(l int, lw *LayerWeights, x []float32, cache *Cache,
 		probs = tensor.Alloc(B*heads*T*T, B, heads, T, T)
 	}
 	att := attentionForward(q, k, v, shape, probs)
-	x2 := linear(att, n, lw.WO, nil)
+	x2 := proj("o", att, lw.WO, nil)
 	addInto(x2, x)
 
 	xn2, rstd2 := rmsNorm(x2, n, d, lw.MLPNorm, c.NormEps)
 	h := lw.WGate.Dim(0)
-	gate := linear(xn2, n, lw.WGate, nil)
-	up := linear(xn2, n, lw.WUp, nil)
+	gate := proj("gate", xn2, lw.WGate, nil)
+	up := proj("up", xn2, lw.WUp, nil)
 	act := swiglu(gate, up, n, h)
-	out := linear(act, n, lw.WDown, nil)
+	out := proj("down", act, lw.WDown, nil)
 	addInto(out, x2)
 
 	if lc != nil {
 		*lc = layerCache{x: x, rstd1: rstd1, xn1: xn1, q: q, k: k, v: v, probs: probs, att: att,
-			x2: x2, rstd2: rstd2, xn2: xn2, gate: gate, up: up, act: act}
+			x2: x2, rstd2: rstd2, xn2: xn2, gate: gate, up: up, act: act, lora: lcLoRA}
 	}
 	return out
 }

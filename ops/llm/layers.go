@@ -29,11 +29,14 @@ func linear(x []float32, n int, w, b *tensor.Tensor) []float32 {
 	return y
 }
 
-// linearBackward accumulates dW += dyᵀ·x (and db += Σ dy), and returns
-// dx = dy·W, added into dx when it is not nil.
+// linearBackward accumulates dW += dyᵀ·x (and db += Σ dy) unless dw is nil
+// (a frozen weight), and returns dx = dy·W, added into dx when it is not
+// nil.
 func linearBackward(dy, x []float32, n int, w, dw, db *tensor.Tensor, dx []float32) []float32 {
 	out, in := w.Dim(0), w.Dim(1)
-	kernels.Sgemm(true, false, out, in, n, 1, dy, out, x, in, 1, dw.Data(), in)
+	if dw != nil {
+		kernels.Sgemm(true, false, out, in, n, 1, dy, out, x, in, 1, dw.Data(), in)
+	}
 	if db != nil {
 		g := db.Data()
 		for i := 0; i < n; i++ {
@@ -76,16 +79,18 @@ func rmsNorm(x []float32, n, d int, w *tensor.Tensor, eps float64) (y, rstd []fl
 }
 
 // rmsNormBackward adds the input gradient of rmsNorm to dx and accumulates
-// the scale gradient into dw. With x̂ = x·r: dw += Σ dy·x̂ and
-// dx += r·(dy·w − x̂·mean(dy·w·x̂)).
+// the scale gradient into dw unless dw is nil. With x̂ = x·r:
+// dw += Σ dy·x̂ and dx += r·(dy·w − x̂·mean(dy·w·x̂)).
 func rmsNormBackward(dy, x, rstd []float32, n, d int, w, dw *tensor.Tensor, dx []float32) {
 	g := w.Data()
-	gw := dw.Data()
-	for i := 0; i < n; i++ {
-		r := rstd[i]
-		row, dyr := x[i*d:(i+1)*d], dy[i*d:(i+1)*d]
-		for j := range row {
-			gw[j] += dyr[j] * row[j] * r
+	if dw != nil {
+		gw := dw.Data()
+		for i := 0; i < n; i++ {
+			r := rstd[i]
+			row, dyr := x[i*d:(i+1)*d], dy[i*d:(i+1)*d]
+			for j := range row {
+				gw[j] += dyr[j] * row[j] * r
+			}
 		}
 	}
 	kernels.ParallelFor(n, rowGrain, func(lo, hi int) {

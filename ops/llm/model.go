@@ -39,6 +39,9 @@ type Model struct {
 	Config Config
 	Weights
 	Tokenizer tokenizer.Tokenizer
+	// lora is set only while Finetune trains adapters; they are merged
+	// into the weights before it returns.
+	lora *LoRA
 }
 
 // Named is one parameter tensor with its Hugging Face name.
