@@ -4,9 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"pare/ops/kernels"
 )
 
@@ -54,19 +51,6 @@ func Dist(x, y Matrix, metric Metric) (Matrix, error) {
 		return cityblock(x, y), nil
 	}
 	return Matrix{}, inputErr("metric", fmt.Sprintf("%q", metric), `one of "sqeuclidean", "euclidean", "cityblock", "cosine"`)
-}
-
-// gemmABt returns x·yᵀ computed in float64.
-func gemmABt(x, y Matrix) Matrix {
-	c := NewMatrix(x.Rows, y.Rows)
-	if x.Rows == 0 || y.Rows == 0 || x.Cols == 0 {
-		return c
-	}
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1,
-		blas64.General{Rows: x.Rows, Cols: x.Cols, Stride: x.Cols, Data: x.Data},
-		blas64.General{Rows: y.Rows, Cols: y.Cols, Stride: y.Cols, Data: y.Data},
-		0, blas64.General{Rows: c.Rows, Cols: c.Cols, Stride: c.Cols, Data: c.Data})
-	return c
 }
 
 // rowSqNorms returns ‖row i‖² for every row of m.

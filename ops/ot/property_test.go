@@ -355,3 +355,23 @@ func TestInputErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestGemmABtMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	for _, shape := range [][3]int{{1, 1, 1}, {3, 5, 2}, {7, 9, 300}, {64, 33, 513}, {2, 130, 7}} {
+		n, m, d := shape[0], shape[1], shape[2]
+		x, y := randMatrix(rng, n, d), randMatrix(rng, m, d)
+		got := gemmABt(x, y)
+		for i := 0; i < n; i++ {
+			for j := 0; j < m; j++ {
+				var want float64
+				for k := 0; k < d; k++ {
+					want += x.At(i, k) * y.At(j, k)
+				}
+				if math.Abs(got.At(i, j)-want) > 1e-12*float64(d) {
+					t.Fatalf("%v: element (%d,%d): got %.17g, want %.17g", shape, i, j, got.At(i, j), want)
+				}
+			}
+		}
+	}
+}

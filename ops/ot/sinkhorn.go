@@ -239,10 +239,7 @@ func (s *sinkhornState) iterate() float64 {
 			var e2 float64
 			for i := c * n / chunks; i < (c+1)*n/chunks; i++ {
 				krow := s.K.Data[i*m : (i+1)*m]
-				var kv float64
-				for j, k := range krow {
-					kv += k * s.v[j]
-				}
+				kv := dot(krow, s.v)
 				d := s.u[i]*kv - s.a[i]
 				e2 += d * d
 				if kv == 0 {
@@ -254,9 +251,7 @@ func (s *sinkhornState) iterate() float64 {
 				if ui == 0 {
 					continue
 				}
-				for j, k := range krow {
-					acc[j] += ui * k
-				}
+				axpy(ui, krow, acc)
 			}
 			s.rowErr[c] = e2
 		}
@@ -387,4 +382,37 @@ func (s *sinkhornState) result(iter int, errNorm float64, status Status) *Sinkho
 		res.G[j] = s.beta[j] + s.eps*safeLog(x)
 	}
 	return res
+}
+
+// dot returns Σ x[i]·y[i] with four independent accumulators, which breaks
+// the add-latency chain of a single running sum.
+func dot(x, y []float64) float64 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy adds alpha·x to y.
+func axpy(alpha float64, x, y []float64) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		y[i] += alpha * x[i]
+		y[i+1] += alpha * x[i+1]
+		y[i+2] += alpha * x[i+2]
+		y[i+3] += alpha * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += alpha * x[i]
+	}
 }
