@@ -101,37 +101,53 @@ func randomCSR(rng *rand.Rand, rows, cols, nnz int, weighted bool) *CSR {
 }
 
 func TestSpMMMatchesDense(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, c := range []struct {
-		rows, cols, inner, nnz int
-		weighted               bool
-	}{{1, 1, 1, 1, true}, {7, 13, 5, 20, false}, {300, 37, 200, 2000, true}, {50, 8, 50, 0, true}} {
-		a := randomCSR(rng, c.rows, c.inner, c.nnz, c.weighted)
-		x := make([]float32, c.inner*c.cols)
-		for i := range x {
-			x[i] = rng.Float32()
-		}
-		out := make([]float32, c.rows*c.cols)
-		for i := range out {
-			out[i] = float32(math.NaN()) // SpMM must overwrite
-		}
-		if err := SpMM(a, x, c.cols, out); err != nil {
-			t.Fatal(err)
-		}
-		dense := a.Dense()
-		for i := 0; i < c.rows; i++ {
-			for j := 0; j < c.cols; j++ {
-				var want float64
-				for k := 0; k < c.inner; k++ {
-					want += float64(dense[i*c.inner+k]) * float64(x[k*c.cols+j])
+	defer func(saved bool) { useAsm = saved }(useAsm)
+	paths := []bool{false}
+	if haveAVX2FMA {
+		paths = append(paths, true)
+	}
+	const guard = 16
+	for _, asm := range paths {
+		useAsm = asm
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, c := range []struct {
+			rows, cols, inner, nnz int
+			weighted               bool
+		}{{1, 1, 1, 1, true}, {7, 13, 5, 20, false}, {300, 37, 200, 2000, true}, {50, 8, 50, 0, true}, {40, 135, 60, 300, false}, {9, 64, 9, 30, true}} {
+			a := randomCSR(rng, c.rows, c.inner, c.nnz, c.weighted)
+			x := make([]float32, c.inner*c.cols)
+			for i := range x {
+				x[i] = rng.Float32()
+			}
+			// out sits between guard regions that SpMM must not touch.
+			buf := make([]float32, c.rows*c.cols+2*guard)
+			for i := range buf {
+				buf[i] = float32(math.NaN())
+			}
+			out := buf[guard : guard+c.rows*c.cols]
+			if err := SpMM(a, x, c.cols, out); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < guard; i++ {
+				if !math.IsNaN(float64(buf[i])) || !math.IsNaN(float64(buf[len(buf)-1-i])) {
+					t.Fatalf("asm=%v case %+v: guard region written", asm, c)
 				}
-				if math.Abs(float64(out[i*c.cols+j])-want) > 1e-4 {
-					t.Fatalf("case %+v: out[%d,%d] got %g, want %g", c, i, j, out[i*c.cols+j], want)
+			}
+			dense := a.Dense()
+			for i := 0; i < c.rows; i++ {
+				for j := 0; j < c.cols; j++ {
+					var want float64
+					for k := 0; k < c.inner; k++ {
+						want += float64(dense[i*c.inner+k]) * float64(x[k*c.cols+j])
+					}
+					if math.Abs(float64(out[i*c.cols+j])-want) > 1e-4 {
+						t.Fatalf("asm=%v case %+v: out[%d,%d] got %g, want %g", asm, c, i, j, out[i*c.cols+j], want)
+					}
 				}
 			}
 		}
 	}
-	if err := SpMM(randomCSR(rng, 2, 3, 2, false), make([]float32, 5), 2, make([]float32, 4)); err == nil {
+	if err := SpMM(randomCSR(rand.New(rand.NewPCG(1, 1)), 2, 3, 2, false), make([]float32, 5), 2, make([]float32, 4)); err == nil {
 		t.Error("SpMM with a short X: got no error")
 	}
 }

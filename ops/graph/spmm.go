@@ -11,6 +11,11 @@ import (
 // parallel on the shared worker pool; each output row is written by one
 // goroutine, so the result does not depend on the number of threads.
 // It returns an error when the slice lengths do not match the shapes.
+//
+// On amd64 with AVX2 and FMA an assembly kernel computes each output
+// element with fused multiply-adds in the order of the row's entries; the
+// pure-Go twin rounds after each multiply, so the two agree to float32
+// rounding, not bit for bit.
 func SpMM(a *CSR, x []float32, cols int, out []float32) error {
 	if cols < 0 || len(x) != a.Cols*cols {
 		return fmt.Errorf("graph: SpMM: X has %d values, want %d×%d", len(x), a.Cols, cols)
@@ -21,11 +26,32 @@ func SpMM(a *CSR, x []float32, cols int, out []float32) error {
 	// A grain of about 64k multiply-adds keeps scheduling overhead small.
 	avg := 1 + a.NNZ()/max(a.Rows, 1)
 	grain := max(1, (1<<16)/max(1, avg*cols))
+	if !useAsm || cols < 8 {
+		kernels.ParallelFor(a.Rows, grain, func(lo, hi int) {
+			spmmRows(a, x, cols, out, lo, hi)
+		})
+		return nil
+	}
+	var ones []float32
+	if a.Values == nil {
+		longest := 0
+		for i := 0; i < a.Rows; i++ {
+			longest = max(longest, a.Indptr[i+1]-a.Indptr[i])
+		}
+		ones = make([]float32, longest)
+		for k := range ones {
+			ones[k] = 1
+		}
+	}
 	kernels.ParallelFor(a.Rows, grain, func(lo, hi int) {
-		spmmRows(a, x, cols, out, lo, hi)
+		spmmRowsAsm(a, x, cols, out, lo, hi, ones)
 	})
 	return nil
 }
+
+// useAsm selects the assembly kernel where the CPU supports it; tests turn
+// it off to check the pure-Go twin.
+var useAsm = haveAVX2FMA
 
 func spmmRows(a *CSR, x []float32, cols int, out []float32, lo, hi int) {
 	for i := lo; i < hi; i++ {
