@@ -7,9 +7,6 @@ import (
 	"slices"
 	"sync"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"pare/ops/ot"
 )
 
@@ -22,13 +19,12 @@ func Align(X, S ot.Matrix) ([]int, error) {
 	if X.Rows != S.Rows || X.Cols != S.Cols {
 		return nil, fmt.Errorf("moe: expert: got %d×%d, want %d×%d like the barycenter", S.Rows, S.Cols, X.Rows, X.Cols)
 	}
-	p := X.Rows
-	cost := ot.NewMatrix(p, p)
-	if p > 0 && X.Cols > 0 {
-		blas64.Gemm(blas.NoTrans, blas.Trans, -1,
-			blas64.General{Rows: p, Cols: X.Cols, Stride: X.Cols, Data: X.Data},
-			blas64.General{Rows: p, Cols: S.Cols, Stride: S.Cols, Data: S.Data},
-			0, blas64.General{Rows: p, Cols: p, Stride: p, Data: cost.Data})
+	cost, err := ot.DotProducts(X, S)
+	if err != nil {
+		return nil, fmt.Errorf("moe: alignment: %w", err)
+	}
+	for t, v := range cost.Data {
+		cost.Data[t] = -v
 	}
 	asg, err := ot.LinearAssignment(cost, false)
 	if err != nil {

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // FreeSupportOptions configures FreeSupportBarycenter. The zero value gives
@@ -220,15 +217,17 @@ func transportOne(ctx context.Context, X, S Matrix, w, b []float64, uniformB boo
 	if err != nil {
 		return false, err
 	}
+	// A basic optimal plan has at most k + k_i − 1 nonzeros, so the product
+	// diag(1/b)·T·S is accumulated over them instead of as a dense GEMM.
+	clear(out.Data)
 	for j := range b {
-		row := res.Plan.Row(j)
-		for l := range row {
-			row[l] /= b[j]
+		dst := out.Row(j)
+		for l, t := range res.Plan.Row(j) {
+			if t == 0 {
+				continue
+			}
+			axpy(t/b[j], S.Row(l), dst)
 		}
 	}
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
-		blas64.General{Rows: res.Plan.Rows, Cols: res.Plan.Cols, Stride: res.Plan.Cols, Data: res.Plan.Data},
-		blas64.General{Rows: S.Rows, Cols: S.Cols, Stride: S.Cols, Data: S.Data},
-		0, blas64.General{Rows: out.Rows, Cols: out.Cols, Stride: out.Cols, Data: out.Data})
 	return res.Status == MaxIterReached, nil
 }

@@ -1,0 +1,15 @@
+//go:build !noasm
+
+package ot
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the assembly micro-kernel of gemmABt.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// dot2x4AVX2 sets out[4*r+c] = Σ_{k<n} a_r[k]·b_c[k] for rows a0, a1 and
+// b0..b3, each at least n long; n must be a multiple of 4. Its pure-Go twin
+// is dot2x4Go.
+//
+//go:noescape
+func dot2x4AVX2(a0, a1, b0, b1, b2, b3 *float64, n int, out *[8]float64)

@@ -1,0 +1,9 @@
+//go:build !amd64 || noasm
+
+package ot
+
+const useAVX2 = false
+
+func dot2x4AVX2(a0, a1, b0, b1, b2, b3 *float64, n int, out *[8]float64) {
+	panic("ot: dot2x4AVX2 called without assembly support")
+}
