@@ -47,11 +47,11 @@ func binaryBuiltin(name string, f func(a, b *tensor.Tensor) (*tensor.Tensor, err
 		Name: name,
 		Doc:  name + "(x, y)\n\n" + doc + " x and y are tensors, numbers or nested lists.",
 		Fn: func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var x, y tensorArg
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "y", &y); err != nil {
+			x, y, err := unpackPair(fn, args, kwargs)
+			if err != nil {
 				return nil, err
 			}
-			out, err := f(x.t, y.t)
+			out, err := f(x, y)
 			if err != nil {
 				return nil, opErr(fn, err)
 			}
@@ -65,11 +65,11 @@ func unaryBuiltin(name string, f func(t *tensor.Tensor) *tensor.Tensor, doc stri
 		Name: name,
 		Doc:  name + "(x)\n\n" + doc + " x is a tensor, a number or a nested list.",
 		Fn: func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var x tensorArg
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
+			x, err := unpackOne(fn, args, kwargs)
+			if err != nil {
 				return nil, err
 			}
-			return Wrap(f(x.t)), nil
+			return Wrap(f(x)), nil
 		},
 	}
 }
@@ -103,4 +103,41 @@ func clip(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 		return nil, host.Errorf(fn, "min: got %v above max %v, want min <= max", lo.v, hi.v)
 	}
 	return Wrap(tensor.Clip(x.t, l, h)), nil
+}
+
+// unpackPair reads the tensor-like arguments x and y. Two positional
+// arguments, the common call, skip the general unpacker.
+func unpackPair(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*tensor.Tensor, *tensor.Tensor, error) {
+	if len(args) == 2 && len(kwargs) == 0 {
+		x, err := FromValue(args[0])
+		if err != nil {
+			return nil, nil, host.Errorf(fn, "for parameter x: %s", err)
+		}
+		y, err := FromValue(args[1])
+		if err != nil {
+			return nil, nil, host.Errorf(fn, "for parameter y: %s", err)
+		}
+		return x, y, nil
+	}
+	var x, y tensorArg
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "y", &y); err != nil {
+		return nil, nil, err
+	}
+	return x.t, y.t, nil
+}
+
+// unpackOne reads the tensor-like argument x, like unpackPair.
+func unpackOne(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*tensor.Tensor, error) {
+	if len(args) == 1 && len(kwargs) == 0 {
+		x, err := FromValue(args[0])
+		if err != nil {
+			return nil, host.Errorf(fn, "for parameter x: %s", err)
+		}
+		return x, nil
+	}
+	var x tensorArg
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
+		return nil, err
+	}
+	return x.t, nil
 }

@@ -27,7 +27,7 @@ every machine.`
 // builtinGroups lists the module's functions, one slice per topic file.
 var builtinGroups = [][]host.Builtin{
 	creationBuiltins, randomBuiltins, elementwiseBuiltins, reduceBuiltins,
-	shapeBuiltins, indexBuiltins, sortBuiltins,
+	shapeBuiltins, indexBuiltins, sortBuiltins, ioBuiltins,
 }
 
 // methods maps a method name to the builtin it calls with the tensor as the

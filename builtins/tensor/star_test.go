@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -33,9 +34,11 @@ func TestStarFiles(t *testing.T) {
 			}
 			thread := &starlark.Thread{Name: file}
 			thread.SetLocal("testing.T", t)
+			session := attachSession(t, thread)
 			predeclared := starlark.StringDict{
 				"tensor": host.Lookup("tensor").Value(),
 				"assert": assertModule,
+				"OUT":    starlark.String(session.OutDir),
 			}
 			if _, err := starlark.ExecFileOptions(dialect, thread, file, src, predeclared); err != nil {
 				if ee, ok := err.(*starlark.EvalError); ok {
@@ -45,6 +48,22 @@ func TestStarFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// attachSession gives the script a run session that may read testdata and
+// write to a fresh temporary folder, which is also its --out folder and is
+// predeclared as OUT.
+func attachSession(t *testing.T, thread *starlark.Thread) *host.Session {
+	testdata, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	s := host.NewSession(context.Background())
+	s.Sandbox = &host.Sandbox{Read: []string{testdata}, Write: []string{out}}
+	s.OutDir = out
+	s.Attach(thread)
+	return s
 }
 
 var assertModule = &starlarkstruct.Module{Name: "assert", Members: starlark.StringDict{

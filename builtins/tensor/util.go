@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"sort"
+	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -10,7 +11,11 @@ import (
 
 func sortStrings(xs []string) { sort.Strings(xs) }
 
-// opErr reports an ops error under the builtin's name.
+// opErr reports an ops error under the builtin's name, dropping the ops
+// prefixes ("tensor: ", "matmul: ") that the builtin's name replaces.
 func opErr(fn *starlark.Builtin, err error) error {
-	return host.Errorf(fn, "%s", trimPrefix(err))
+	msg := trimPrefix(err)
+	short := strings.TrimPrefix(fn.Name(), "tensor.")
+	msg = strings.TrimPrefix(msg, short+": ")
+	return host.Errorf(fn, "%s", msg)
 }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 )
 
@@ -45,7 +46,43 @@ func PeakBytes() int64 { return peakBytes.Load() }
 // packages that build tensors from raw slices. shape is used in the error.
 func Alloc(n int, shape ...int) []float32 { return alloc(n, shape) }
 
+// Small buffers are carved from shared slabs, because registering a cleanup
+// for every buffer costs about a microsecond, far more than a small tensor
+// operation. A slab is charged to the limit when it is made and released
+// when no buffer cut from it is reachable, so small tensors are accounted at
+// slab granularity: one live 16-element tensor can keep a 64 KiB slab
+// charged.
+const (
+	slabFloats  = 16 << 10 // 64 KiB slabs
+	smallFloats = 512      // buffers of at most 2 KiB come from slabs
+	slabAlign   = 16       // carve in 64-byte steps to keep cache-line alignment
+)
+
+var slab struct {
+	sync.Mutex
+	buf []float32 // the unused tail of the current slab
+}
+
 func alloc(n int, shape []int) []float32 {
+	if n > 0 && n <= smallFloats {
+		return allocSmall(n, shape)
+	}
+	return allocLarge(n, shape)
+}
+
+func allocSmall(n int, shape []int) []float32 {
+	step := (n + slabAlign - 1) &^ (slabAlign - 1)
+	slab.Lock()
+	defer slab.Unlock()
+	if len(slab.buf) < step {
+		slab.buf = allocLarge(slabFloats, shape)
+	}
+	out := slab.buf[:n:n]
+	slab.buf = slab.buf[step:]
+	return out
+}
+
+func allocLarge(n int, shape []int) []float32 {
 	bytes := int64(n) * 4
 	if limit := memoryLimit.Load(); limit > 0 && liveBytes.Load()+bytes > limit {
 		runtime.GC()

@@ -102,9 +102,12 @@ func Ge(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opGe, a, b) }
 // broadcastBinary applies op over the broadcast shape of a and b into a new
 // contiguous tensor.
 func broadcastBinary(op binaryOp, a, b *Tensor) (*Tensor, error) {
-	shape, err := BroadcastShapes(a.shape, b.shape)
-	if err != nil {
-		return nil, err
+	shape := a.shape
+	if !sameShape(a.shape, b.shape) {
+		var err error
+		if shape, err = BroadcastShapes(a.shape, b.shape); err != nil {
+			return nil, err
+		}
 	}
 	out := New(shape...)
 	n := len(out.data)
@@ -126,6 +129,10 @@ func broadcastBinary(op binaryOp, a, b *Tensor) (*Tensor, error) {
 			sb = 0
 		}
 		av, bv := a.data[a.offset:], b.data[b.offset:]
+		if n <= parallelGrain {
+			op.kernel(out.data, av, sa, bv, sb)
+			return out, nil
+		}
 		kernels.ParallelFor(n, parallelGrain, func(lo, hi int) {
 			op.kernel(out.data[lo:hi], av[lo*sa:], sa, bv[lo*sb:], sb)
 		})

@@ -17,6 +17,11 @@ const sumBlock = 1 << 16
 
 // reduceRows applies f to every row of t's view over axes.
 func reduceRows(t *Tensor, axes []int, keepdims bool, f func(row []float32) float32) (*Tensor, error) {
+	if axes == nil && !keepdims && t.IsContiguous() {
+		out := New()
+		out.data[0] = f(t.data[t.offset : t.offset+t.Size()])
+		return out, nil
+	}
 	rv, err := rowsOver(t, axes)
 	if err != nil {
 		return nil, err

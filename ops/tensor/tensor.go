@@ -21,7 +21,16 @@ type Tensor struct {
 // are charged to the memory limit (see SetMemoryLimit).
 func New(shape ...int) *Tensor {
 	n := checkShape(shape)
-	return &Tensor{shape: append([]int(nil), shape...), strides: contiguousStrides(shape), data: alloc(n, shape)}
+	nd := len(shape)
+	dims := make([]int, 2*nd) // shape and strides share one allocation
+	copy(dims, shape)
+	strides := dims[nd:]
+	s := 1
+	for i := nd - 1; i >= 0; i-- {
+		strides[i] = s
+		s *= shape[i]
+	}
+	return &Tensor{shape: dims[:nd:nd], strides: strides, data: alloc(n, shape)}
 }
 
 // Zeros is New under the NumPy name.

@@ -19,6 +19,10 @@ func unary(t *Tensor, f func(dst, src []float32)) *Tensor {
 	}
 	n := len(out.data)
 	in := src.data[src.offset : src.offset+n]
+	if n <= parallelGrain {
+		f(out.data, in)
+		return out
+	}
 	kernels.ParallelFor(n, parallelGrain, func(lo, hi int) { f(out.data[lo:hi], in[lo:hi]) })
 	return out
 }
