@@ -56,11 +56,11 @@ func microKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
 var (
 	avx512Backend = &gemmBackend{
 		name:   "avx512",
-		packed: &packedGemm{mr: 14, nr: 32, kc: 256, mc: 168, nc: 3072, kernel: microKernel14x32AVX512},
+		packed: &packedGemm{mr: 14, nr: 32, kc: 384, mc: 168, nc: 3072, kernel: microKernel14x32AVX512},
 	}
 	avx2Backend = &gemmBackend{
 		name:   "avx2",
-		packed: &packedGemm{mr: 6, nr: 16, kc: 256, mc: 96, nc: 3072, kernel: microKernel6x16AVX2},
+		packed: &packedGemm{mr: 6, nr: 16, kc: 384, mc: 144, nc: 4096, kernel: microKernel6x16AVX2},
 	}
 )
 

@@ -52,6 +52,27 @@ TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-48
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 
+	// Prefetch the C tile, so its cache misses overlap the k loop
+	// instead of stalling the stores.
+	MOVQ DI, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 32(R9)
+	ADDQ DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 32(R9)
+	ADDQ DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 32(R9)
+	ADDQ DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 32(R9)
+	ADDQ DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 32(R9)
+	ADDQ DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 32(R9)
+
 	TESTQ CX, CX
 	JLE   store
 

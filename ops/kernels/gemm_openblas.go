@@ -23,7 +23,7 @@ func sgemmOpenBLAS(threads int, transA, transB bool, m, n, k int, alpha float32,
 
 func libraryDescription(name string) string {
 	if name == "openblas" {
-		return "OpenBLAS " + openblas.Description()
+		return openblas.Description()
 	}
 	return ""
 }

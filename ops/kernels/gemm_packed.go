@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // microKernel computes one mr×nr tile: C = alpha·(Ã·B̃) + beta·C, where Ã is a
@@ -136,9 +137,7 @@ func (blk *gemmBlock) work() {
 		g.packB(blk.transB, blk.b, blk.ldb, blk.pc, kb, blk.jc+q*g.nr, min(g.nr, blk.nb-q*g.nr), blk.bp[q*kb*g.nr:(q+1)*kb*g.nr])
 		blk.packDone.Add(1)
 	}
-	for blk.packDone.Load() < int64(blk.panels) {
-		runtime.Gosched()
-	}
+	waitFor(func() bool { return blk.packDone.Load() == int64(blk.panels) })
 
 	aBuf := getBuffer(blk.mc * kb)
 	defer putBuffer(aBuf)
@@ -305,3 +304,16 @@ func getBuffer(n int) *[]float32 {
 }
 
 func putBuffer(b *[]float32) { bufferPool.Put(b) }
+
+// waitFor returns once done reports true: it yields for a while, which covers
+// the usual case of another worker finishing one panel, then sleeps between
+// checks so a worker whose core was taken by another process can run.
+func waitFor(done func() bool) {
+	for spins := 0; !done(); spins++ {
+		if spins < 1000 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
+}

@@ -48,23 +48,28 @@ func parallelForWorkers(workers, n, grain int, fn func(lo, hi int)) {
 
 // helperSpin is how long an idle pool helper keeps polling for work before
 // it parks. Back-to-back parallel calls (a training loop, a benchmark) then
-// find the helpers running, which avoids a wake-up of tens to hundreds of
-// microseconds per call. It costs up to this much CPU after each call.
-const helperSpin = 200 * time.Microsecond
+// find the helpers running, which saves a thread wake-up per call. It costs
+// up to this much CPU after each call.
+const helperSpin = 50 * time.Microsecond
 
-// closedBit marks the current job of the pool as closed to new helpers.
+// closedBit marks a job as closed to helpers that have not joined it yet.
 const closedBit = 1 << 40
 
 // workerPool runs one job at a time on the caller plus persistent helper
-// goroutines. A job is a function that takes its work from shared counters,
-// so it is correct whatever number of helpers join it.
+// goroutines. A job's function takes its work from shared counters, so it is
+// correct whatever number of helpers join it.
 type workerPool struct {
 	mu      sync.Mutex // serialises jobs; callers that find it held spawn goroutines
-	job     atomic.Pointer[func()]
-	want    atomic.Int64  // helpers wanted by the current job
-	claims  atomic.Int64  // helpers inside the current job, plus closedBit once closed
+	job     atomic.Pointer[poolJob]
 	seq     atomic.Uint64 // incremented for each job
 	helpers []*poolHelper
+}
+
+type poolJob struct {
+	fn   func()
+	want int          // helpers that may join: those with index < want
+	runs atomic.Int64 // helpers inside fn, plus closedBit once closed
+	done chan struct{}
 }
 
 type poolHelper struct {
@@ -103,9 +108,8 @@ func runParallel(workers int, fn func()) {
 		go p.serve(h, p.seq.Load())
 	}
 
-	p.job.Store(&fn)
-	p.want.Store(int64(workers - 1))
-	p.claims.Store(0)
+	job := &poolJob{fn: fn, want: workers - 1, done: make(chan struct{}, 1)}
+	p.job.Store(job)
 	p.seq.Add(1)
 	for _, h := range p.helpers[:workers-1] {
 		if h.sleeping.Load() {
@@ -118,11 +122,10 @@ func runParallel(workers int, fn func()) {
 
 	fn()
 
-	// Close the job to helpers that have not joined yet, then wait for the
-	// ones inside it; they are running fn, which ends when the work does.
-	p.claims.Add(closedBit)
-	for p.claims.Load() != closedBit {
-		runtime.Gosched()
+	// Close the job to helpers that have not joined, then block (not spin,
+	// which would compete with them for a core) until the ones inside leave.
+	if job.runs.Add(closedBit) != closedBit {
+		<-job.done
 	}
 }
 
@@ -131,16 +134,22 @@ func runParallel(workers int, fn func()) {
 func (p *workerPool) serve(h *poolHelper, seen uint64) {
 	for {
 		seen = p.awaitJob(h, seen)
-		if int64(h.index) >= p.want.Load() {
+		job := p.job.Load()
+		if h.index >= job.want {
 			continue
 		}
-		if c := p.claims.Add(1); c&closedBit != 0 {
-			p.claims.Add(-1)
-			continue
+		if job.runs.Add(1)&closedBit == 0 {
+			job.fn()
 		}
-		fn := *p.job.Load()
-		fn()
-		p.claims.Add(-1)
+		if job.runs.Add(-1) == closedBit {
+			// Last one out of a closed job: wake runParallel. A later
+			// helper that bounces off the closed job may try again, and
+			// the full buffer drops that signal.
+			select {
+			case job.done <- struct{}{}:
+			default:
+			}
+		}
 	}
 }
 
@@ -152,7 +161,7 @@ func (p *workerPool) awaitJob(h *poolHelper, seen uint64) uint64 {
 		if s := p.seq.Load(); s != seen {
 			return s
 		}
-		if spins%64 == 63 && time.Now().After(deadline) {
+		if spins%16 == 15 && time.Now().After(deadline) {
 			break
 		}
 		runtime.Gosched()
@@ -170,4 +179,6 @@ func (p *workerPool) awaitJob(h *poolHelper, seen uint64) uint64 {
 	}
 }
 
+// debugNoPool makes runParallel spawn goroutines; tuning tests compare the
+// two.
 var debugNoPool bool
