@@ -49,7 +49,10 @@ var methodNames = []string{
 func init() {
 	var builtins []host.Builtin
 	for _, g := range builtinGroups {
-		builtins = append(builtins, g...)
+		for _, b := range g {
+			b.Fn = overridable(b.Name, b.Fn)
+			builtins = append(builtins, b)
+		}
 	}
 	for i := range builtins {
 		builtins[i].Fn = overridable(builtins[i].Name, builtins[i].Fn)

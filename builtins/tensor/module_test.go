@@ -82,3 +82,39 @@ func TestFromValue(t *testing.T) {
 		t.Errorf("FromValue(Wrap(nil)): got %v, %v; want the wrapped pointer back", got, err)
 	}
 }
+
+// fakeOverrider records the tensor function that was routed to it.
+type fakeOverrider struct{ called string }
+
+func (f *fakeOverrider) String() string        { return "fake" }
+func (f *fakeOverrider) Type() string          { return "fake" }
+func (f *fakeOverrider) Freeze()               {}
+func (f *fakeOverrider) Truth() starlark.Bool  { return true }
+func (f *fakeOverrider) Hash() (uint32, error) { return 0, nil }
+func (f *fakeOverrider) TensorFunction(thread *starlark.Thread, name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	f.called = name
+	return starlark.None, nil
+}
+
+func TestOverriderTakesOverCalls(t *testing.T) {
+	mod := host.Lookup("tensor").Value()
+	cases := []struct {
+		fn   string
+		args func(f *fakeOverrider) starlark.Tuple
+	}{
+		{"add", func(f *fakeOverrider) starlark.Tuple { return starlark.Tuple{starlark.MakeInt(1), f} }},
+		{"concat", func(f *fakeOverrider) starlark.Tuple {
+			return starlark.Tuple{starlark.NewList([]starlark.Value{Wrap(nil), f})}
+		}},
+	}
+	for _, c := range cases {
+		f := &fakeOverrider{}
+		fn, _ := mod.Attr(c.fn)
+		if _, err := starlark.Call(&starlark.Thread{}, fn, c.args(f), nil); err != nil {
+			t.Errorf("tensor.%s with an overrider: %v", c.fn, err)
+		}
+		if f.called != c.fn {
+			t.Errorf("tensor.%s with an overrider: TensorFunction got %q, want %q", c.fn, f.called, c.fn)
+		}
+	}
+}
