@@ -1,3 +1,3 @@
-// Command gemmcompare compares pare's SGEMM with OpenBLAS; it needs the
-// openblas build tag (see main.go) and does nothing useful without it.
+// Command gemmcompare compares pare's SGEMM with OpenBLAS. It needs the
+// openblas build tag (see main.go) and only prints that hint without it.
 package main

@@ -20,8 +20,8 @@ import (
 //
 // Sgemm runs the fastest native backend for this CPU (see Backends) on up to
 // GOMAXPROCS goroutines. It panics when a dimension is negative, a stride is
-// smaller than the row it describes, or a slice is too short; those are
-// programming errors, not input errors.
+// smaller than the row it describes, or a slice is too short, because those
+// are programming errors, not input errors.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	defaultBackend.sgemm(runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

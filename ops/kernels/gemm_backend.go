@@ -55,9 +55,9 @@ func asmOrGoBackend() *gemmBackend {
 }
 
 // Backends returns the names of the SGEMM backends available in this build
-// on this CPU, in order of preference. "go" is always present; "avx512" and
+// on this CPU, in order of preference. "go" is always present. "avx512" and
 // "avx2" need amd64 with the matching CPU features and a build without the
-// noasm tag; "openblas" needs the openblas build tag.
+// noasm tag, and "openblas" needs the openblas build tag.
 func Backends() []string {
 	var names []string
 	for _, bk := range gemmBackends() {

@@ -14,11 +14,11 @@ import (
 type microKernel func(k int, a, b, c []float32, ldc int, alpha, beta float32)
 
 // packedGemm is a blocked SGEMM in the style of Goto and van de Geijn,
-// "Anatomy of High-Performance Matrix Multiplication" (ACM TOMS 34(3), 2008):
-// op(B) is packed in kc×nc blocks (kept in L3) split into nr-wide
-// micro-panels (kept in L1), op(A) in mc×kc blocks (kept in L2) split into
-// mr-high micro-panels, and a register-blocked micro-kernel multiplies one
-// micro-panel pair into an mr×nr tile of C.
+// "Anatomy of High-Performance Matrix Multiplication" (ACM TOMS 34(3), 2008).
+// op(B) is packed in kc×nc blocks, meant to stay in L3, made of nr-wide
+// micro-panels that stay in L1. op(A) is packed in mc×kc blocks, meant for
+// L2, made of mr-high micro-panels. A register-blocked micro-kernel
+// multiplies one micro-panel pair into an mr×nr tile of C.
 type packedGemm struct {
 	mr, nr     int
 	kc, mc, nc int
@@ -77,10 +77,10 @@ func (g *packedGemm) run(threads int, transA, transB bool, m, n, k int, alpha fl
 // C[:, jc:jc+nb] = alpha·op(A)[:, pc:pc+kb]·B̃ + beta·C[:, jc:jc+nb].
 //
 // The workers first pack B̃ one micro-panel at a time, then compute
-// (row chunk, column group) items; both are handed out from shared counters,
-// so a worker that starts late (a goroutine waking up, a core busy with
-// another process) takes less work instead of delaying the others. Only the
-// step between packing and computing waits for the other workers.
+// (row chunk, column group) items. Both are handed out from shared counters,
+// so a worker that starts late takes less work instead of delaying the
+// others. Late starts come from goroutine wake-ups and from cores busy with
+// other processes. Only the step between packing and computing waits.
 type gemmBlock struct {
 	g              *packedGemm
 	transA, transB bool
@@ -103,8 +103,8 @@ type gemmBlock struct {
 	itemNext      atomic.Int64 // next compute item
 }
 
-// itemsPerWorker is how many compute items each worker gets on average when
-// the rows allow it; more items balance better, fewer pack A in larger pieces.
+// itemsPerWorker is the mean number of compute items per worker when the
+// rows allow it. More items balance better, and fewer pack A in larger pieces.
 const itemsPerWorker = 4
 
 func (blk *gemmBlock) run(threads int) {
@@ -291,8 +291,7 @@ func interleave(dst []float32, srcs [][]float32, width int) {
 
 var bufferPool sync.Pool
 
-// getBuffer returns a pooled slice of at least n elements; its contents are
-// unspecified.
+// getBuffer returns a pooled slice of n elements with unspecified contents.
 func getBuffer(n int) *[]float32 {
 	if v, ok := bufferPool.Get().(*[]float32); ok && cap(*v) >= n {
 		*v = (*v)[:n]

@@ -168,8 +168,9 @@ func (p *workerPool) awaitJob(h *poolHelper, seen uint64) uint64 {
 	}
 	for {
 		h.sleeping.Store(true)
-		// Re-check after announcing sleep: runParallel increments seq before
-		// it reads sleeping, so one of the two sees the other's write.
+		// Re-check after announcing sleep. runParallel increments seq before
+		// it reads sleeping, so either this load returns the new seq or
+		// runParallel reads sleeping as true and sends a wake-up.
 		if s := p.seq.Load(); s != seen {
 			h.sleeping.Store(false)
 			return s

@@ -13,13 +13,13 @@ var (
 
 const (
 	// parallelElements is the length from which the vector routines split
-	// their work across the worker pool; below it the hand-off costs a large
+	// their work across the worker pool. Below it the hand-off costs a large
 	// share of the loop.
 	parallelElements = 1 << 17
 	// vectorGrain is the smallest chunk handed to one goroutine.
 	vectorGrain = 1 << 15
 	// streamElements is the output length from which the binary operations
-	// and Scale write with non-temporal stores: an output of 16 MiB or more
+	// and Scale write with non-temporal stores. An output of 16 MiB or more
 	// is unlikely to be read back from cache, and bypassing the cache saves
 	// the read-for-ownership of every destination line.
 	streamElements = 1 << 22

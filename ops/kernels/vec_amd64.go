@@ -87,7 +87,7 @@ func scaleStreamAVX2(dst []float32, alpha float32, x []float32)
 // axpyAVX2 is, for len(y) a multiple of 8 and len(x) >= len(y):
 //
 //	for i := range y {
-//		y[i] = math.FMA(alpha, x[i], y[i])
+//		y[i] += alpha * x[i] // one rounding: a fused multiply-add
 //	}
 //
 //go:noescape

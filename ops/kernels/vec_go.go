@@ -2,7 +2,7 @@ package kernels
 
 // Pure-Go twins of the vector routines. The exported functions use them on
 // CPUs without AVX2 and FMA, in noasm builds, and for the tails that the
-// assembly leaves; tests hold the assembly to them.
+// assembly leaves. Tests compare the assembly with them.
 
 func addGo(dst, x, y []float32) {
 	x, y = x[:len(dst)], y[:len(dst)]
