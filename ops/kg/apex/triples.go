@@ -32,12 +32,15 @@ type Triples struct {
 	relScale float64
 
 	// groups[ρ] ranks relation ρ's triples (Paper); groups[0] ranks all
-	// (Reference). key holds each ranked triple's stored key.
+	// (Reference). key holds each ranked triple's stored key, 0 for
+	// triples not ranked; dense arrays cost 12 bytes per triple once but
+	// make the per-step work a few array reads per changed triple.
 	groups   []*Ranking
-	key      map[int32]float64
+	key      []float64
+	ranked   int
 	keyScale float64 // Reference: actual heat = key·keyScale
 
-	visited map[int32]struct{}
+	visited []uint32 // step at which each triple was last rescored
 	summary []int32
 	seen    map[int32]struct{}
 	merge   groupHeap
@@ -63,9 +66,9 @@ func NewTriples(g *kg.Graph, k int, opt Options) (*Triples, error) {
 		relStore: make([]float64, g.NumRelations()),
 		relScale: 1,
 		groups:   make([]*Ranking, ngroups),
-		key:      map[int32]float64{},
+		key:      make([]float64, g.NumTriples()),
 		keyScale: 1,
-		visited:  map[int32]struct{}{},
+		visited:  make([]uint32, g.NumTriples()),
 		seen:     map[int32]struct{}{},
 	}
 	for i := range s.groups {
@@ -89,8 +92,8 @@ func (s *Triples) RelationHeat(r int32) float64 { return s.relStore[r] * s.relSc
 // TripleHeat returns the ranked heat of triple t, or 0 when t is not ranked
 // (pruned, or ineligible under Reference semantics).
 func (s *Triples) TripleHeat(t int32) float64 {
-	k, ok := s.key[t]
-	if !ok {
+	k := s.key[t]
+	if k == 0 {
 		return 0
 	}
 	if s.opt.Semantics == Reference {
@@ -147,7 +150,6 @@ func (s *Triples) Update(q kg.Query) error {
 
 	// Changed triples: every triple incident to a changed entity, and under
 	// Reference semantics every triple of the queried relation.
-	clear(s.visited)
 	g := s.g
 	for _, c := range s.heat.changed {
 		lo, hi := g.OutRange(c)
@@ -173,24 +175,36 @@ func (s *Triples) rescaleKeys(f float64) {
 	for _, r := range s.groups {
 		r.Scale(f)
 	}
-	for t, k := range s.key {
-		s.key[t] = k * f
+	for _, r := range s.groups {
+		var c Cursor
+		for r.Cursor(&c); ; {
+			_, t, ok := c.Next()
+			if !ok {
+				break
+			}
+			s.key[t] *= f
+		}
 	}
 }
 
 // rescore recomputes the heat of triple t once per step and moves it in its
 // ranking.
 func (s *Triples) rescore(t int32) {
-	if _, done := s.visited[t]; done {
+	if s.visited[t] == uint32(s.step) {
 		return
 	}
-	s.visited[t] = struct{}{}
+	s.visited[t] = uint32(s.step)
 	g := s.g
-	h, rel, tl := g.Head(t), g.Relation(t), g.Tail(t)
+	h, tl := g.Head(t), g.Tail(t)
+	if s.key[t] == 0 && (s.heat.store[h] == 0 || s.heat.store[tl] == 0) {
+		return // not ranked before and no heat now
+	}
+	rel := g.Relation(t)
 	group := s.group(rel)
-	if old, ok := s.key[t]; ok {
+	if old := s.key[t]; old != 0 {
 		group.Delete(old, t)
-		delete(s.key, t)
+		s.key[t] = 0
+		s.ranked--
 	}
 	r := s.RelationHeat(rel)
 	var key, heat float64
@@ -207,6 +221,7 @@ func (s *Triples) rescore(t int32) {
 	if key > 0 && heat >= s.opt.TriplePrune {
 		group.Insert(key, t)
 		s.key[t] = key
+		s.ranked++
 	}
 }
 
@@ -241,7 +256,8 @@ func (s *Triples) prune() {
 				break
 			}
 			r.Delete(key, t)
-			delete(s.key, t)
+			s.key[t] = 0
+			s.ranked--
 		}
 	}
 }
@@ -256,7 +272,7 @@ func (s *Triples) build() {
 // max of them, or all when max < 0.
 func (s *Triples) Ranked(dst []int32, max int) []int32 {
 	if max < 0 {
-		max = len(s.key)
+		max = s.ranked
 	}
 	return s.appendTop(dst, max)
 }

@@ -83,6 +83,7 @@ func PlotStream(path, title string, results []Result, window int) error {
 			return err
 		}
 		l.Color = c
+		l.Dashes = plotutil.Dashes(i / 4)
 		l.Width = vg.Points(1.5)
 		f1.Add(l)
 		f1.Legend.Add(r.Method, l)
@@ -93,6 +94,7 @@ func PlotStream(path, title string, results []Result, window int) error {
 			return err
 		}
 		lt.Color = c
+		lt.Dashes = plotutil.Dashes(i / 4)
 		lt.Width = vg.Points(1)
 		tm.Add(lt)
 		tm.Legend.Add(r.Method, lt)
