@@ -263,7 +263,7 @@ func dropEdges(a *CSR, prob func(k, u, v int) float64, undirected bool, rng *ran
 }
 
 func filterEntries(a *CSR, keep []bool) *CSR {
-	out := &CSR{Rows: a.Rows, Cols: a.Cols, Indptr: make([]int, a.Rows+1)}
+	out := &CSR{Rows: a.Rows, Cols: a.Cols, Indptr: make([]int, a.Rows+1), norm: a.norm}
 	for u := 0; u < a.Rows; u++ {
 		for k := a.Indptr[u]; k < a.Indptr[u+1]; k++ {
 			if !keep[k] {
@@ -335,6 +335,7 @@ func (e EdgeAdding) Apply(g *Graph, rng *rand.Rand) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	adj.norm = a.norm
 	return g.WithAdj(adj), nil
 }
 

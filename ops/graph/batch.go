@@ -32,7 +32,13 @@ func NewBatch(graphs []*Graph, labels []int, numClasses int) (*Batch, error) {
 	b := &Batch{Ptr: make([]int, len(graphs)+1), Labels: slices.Clone(labels), NumClasses: numClasses}
 	total, nnz := 0, 0
 	featCols, weighted := -1, false
+	norm := ""
 	for i, g := range graphs {
+		if i == 0 {
+			norm = g.Adj.norm
+		} else if g.Adj.norm != norm {
+			return nil, fmt.Errorf("graph: graph %d has normalization %q, graph 0 has %q", i, g.Adj.norm, norm)
+		}
 		total += g.N()
 		nnz += g.Adj.NNZ()
 		b.Ptr[i+1] = total
@@ -48,7 +54,7 @@ func NewBatch(graphs []*Graph, labels []int, numClasses int) (*Batch, error) {
 			featCols = g.X.Cols
 		}
 	}
-	adj := &CSR{Rows: total, Cols: total, Indptr: make([]int, 1, total+1), Indices: make([]int32, 0, nnz)}
+	adj := &CSR{Rows: total, Cols: total, Indptr: make([]int, 1, total+1), Indices: make([]int32, 0, nnz), norm: norm}
 	if weighted {
 		adj.Values = make([]float32, 0, nnz)
 	}

@@ -24,7 +24,9 @@ type CSR struct {
 	Values     []float32
 
 	// norm names the normalization applied by this package ("" for none),
-	// so that GCNNorm can refuse to normalize twice.
+	// so that GCNNorm can refuse to normalize twice. Matrices derived from a
+	// normalized one by dropping or adding entries (augmentations,
+	// subgraphs, batches) keep the mark.
 	norm string
 }
 
@@ -204,6 +206,9 @@ func (m *CSR) IsSymmetric() bool {
 func (m *CSR) Symmetrize() (*CSR, error) {
 	if m.Rows != m.Cols {
 		return nil, fmt.Errorf("graph: cannot symmetrize a %d×%d matrix", m.Rows, m.Cols)
+	}
+	if m.norm != "" {
+		return nil, fmt.Errorf("graph: cannot symmetrize a normalized (%s) adjacency; make the graph undirected first, then normalize", m.norm)
 	}
 	edges := m.Edges()
 	for _, e := range m.Edges() {

@@ -230,6 +230,7 @@ func (g *Graph) Subgraph(keep []int) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	adj.norm = g.Adj.norm
 	out := &Graph{Name: g.Name, Adj: adj, NumClasses: g.NumClasses, ClassNames: g.ClassNames}
 	if g.X != nil {
 		out.X = g.X.SelectRows(keep)

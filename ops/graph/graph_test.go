@@ -400,3 +400,28 @@ func TestKarateMatchesGML(t *testing.T) {
 		t.Error("embedded karate graph differs from karate.gml")
 	}
 }
+
+func TestNormalizationMarkSurvivesDerivedGraphs(t *testing.T) {
+	g := ringGraph(40, 2)
+	adj, _ := GCNNorm(g.Adj)
+	n := g.WithAdj(adj)
+	rng := rand.New(rand.NewPCG(1, 1))
+	derived := map[string]func() (*Graph, error){
+		"edge removing": func() (*Graph, error) { return EdgeRemoving{P: 0.2}.Apply(n, rng) },
+		"edge adding":   func() (*Graph, error) { return EdgeAdding{Ratio: 0.1}.Apply(n, rng) },
+		"node dropping": func() (*Graph, error) { return NodeDropping{P: 0.2}.Apply(n, rng) },
+		"subgraph":      func() (*Graph, error) { return n.Subgraph([]int{0, 1, 2}) },
+	}
+	for name, make := range derived {
+		v, err := make()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := GCNNorm(v.Adj); err == nil {
+			t.Errorf("%s of a normalized graph: GCNNorm accepted it, want an already-normalized error", name)
+		}
+	}
+	if _, err := adj.Symmetrize(); err == nil {
+		t.Error("Symmetrize of a normalized adjacency: got no error")
+	}
+}
