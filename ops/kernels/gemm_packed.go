@@ -76,11 +76,12 @@ func (g *packedGemm) run(threads int, transA, transB bool, m, n, k int, alpha fl
 // gemmBlock is the work on one packed kb×nb block B̃ of op(B):
 // C[:, jc:jc+nb] = alpha·op(A)[:, pc:pc+kb]·B̃ + beta·C[:, jc:jc+nb].
 //
-// The workers first pack B̃ one micro-panel at a time, then compute
-// (row chunk, column group) items. Both are handed out from shared counters,
-// so a worker that starts late takes less work instead of delaying the
-// others. Late starts come from goroutine wake-ups and from cores busy with
-// other processes. Only the step between packing and computing waits.
+// The workers first pack B̃ one micro-panel at a time, then compute runs of
+// A micro-panels against all of B̃ (or, for short and wide C, single A
+// micro-panels against column groups of B̃). Both are handed out from shared
+// counters, so a worker that starts late takes less work instead of delaying
+// the others. Late starts come from goroutine wake-ups and from cores busy
+// with other processes. Only the step between packing and computing waits.
 type gemmBlock struct {
 	g              *packedGemm
 	transA, transB bool
@@ -95,35 +96,52 @@ type gemmBlock struct {
 	ldc            int
 	bp             []float32 // packed B̃
 
-	panels        int
-	packNext      atomic.Int64 // next B micro-panel to pack
-	packDone      atomic.Int64 // B micro-panels packed
-	mc, colGroups int
-	items         int
-	itemNext      atomic.Int64 // next compute item
+	threads   int
+	panels    int          // B micro-panels
+	packNext  atomic.Int64 // next B micro-panel to pack
+	packDone  atomic.Int64 // B micro-panels packed
+	rowPanels int          // A micro-panels, mr rows each
+	rowNext   atomic.Int64 // next A micro-panel to compute
+	colGroups int          // column groups of the fixed-item split, or 1
+	items     int          // items of the fixed-item split
+	itemNext  atomic.Int64 // next item of the fixed-item split
 }
-
-// itemsPerWorker is the mean number of compute items per worker when the
-// rows allow it. More items balance better, and fewer pack A in larger pieces.
-const itemsPerWorker = 4
 
 func (blk *gemmBlock) run(threads int) {
 	g := blk.g
 	blk.panels = ceilDiv(blk.nb, g.nr)
+	blk.threads = threads
+	blk.rowPanels = ceilDiv(blk.m, g.mr)
 
-	// Row chunks: at most mc rows, and enough chunks to share among workers.
-	rowChunks := max(ceilDiv(blk.m, g.mc), min(threads*itemsPerWorker, ceilDiv(blk.m, g.mr)))
-	blk.mc = roundUp(ceilDiv(blk.m, rowChunks), g.mr)
-	rowChunks = ceilDiv(blk.m, blk.mc)
-	// With fewer row chunks than workers (short, wide C), split columns too.
+	// With few row panels per worker (short, wide C), split columns too and
+	// hand out fixed (row chunk, column group) items.
 	blk.colGroups = 1
-	if rowChunks < threads {
-		blk.colGroups = min(ceilDiv(threads, rowChunks), blk.panels)
+	if blk.rowPanels < 2*threads {
+		blk.colGroups = min(threads, blk.panels)
 	}
-	blk.items = rowChunks * blk.colGroups
+	blk.items = blk.rowPanels * blk.colGroups
 
 	workers := min(threads, max(blk.items, blk.panels))
 	runParallel(workers, blk.work)
+}
+
+// nextRows claims the next run of row panels and returns its first panel and
+// count, or count 0 when none are left. Runs shrink as the remaining work
+// does (guided self-scheduling), so the workers finish within about one
+// panel of each other.
+func (blk *gemmBlock) nextRows() (first, count int) {
+	maxRun := max(blk.g.mc/blk.g.mr, 1)
+	for {
+		cur := blk.rowNext.Load()
+		left := int64(blk.rowPanels) - cur
+		if left <= 0 {
+			return 0, 0
+		}
+		take := min(max(left/int64(2*blk.threads), 1), int64(maxRun))
+		if blk.rowNext.CompareAndSwap(cur, cur+take) {
+			return int(cur), int(take)
+		}
+	}
 }
 
 func (blk *gemmBlock) work() {
@@ -139,8 +157,23 @@ func (blk *gemmBlock) work() {
 	}
 	waitFor(func() bool { return blk.packDone.Load() == int64(blk.panels) })
 
-	aBuf := getBuffer(blk.mc * kb)
+	aBuf := getBuffer(max(g.mc, g.mr) * kb)
 	defer putBuffer(aBuf)
+
+	if blk.colGroups == 1 {
+		for {
+			first, count := blk.nextRows()
+			if count == 0 {
+				return
+			}
+			ic := first * g.mr
+			mb := min(count*g.mr, blk.m-ic)
+			ap := (*aBuf)[:count*g.mr*kb]
+			g.packA(blk.transA, blk.a, blk.lda, ic, mb, blk.pc, kb, ap)
+			g.macroKernel(kb, ap, blk.bp, mb, blk.nb, blk.alpha, blk.beta, blk.c[ic*blk.ldc:], blk.ldc)
+		}
+	}
+
 	packedRow := -1
 	for {
 		item := int(blk.itemNext.Add(1) - 1)
@@ -148,9 +181,9 @@ func (blk *gemmBlock) work() {
 			return
 		}
 		r, group := item/blk.colGroups, item%blk.colGroups
-		ic := r * blk.mc
-		mb := min(blk.mc, blk.m-ic)
-		ap := (*aBuf)[:roundUp(mb, g.mr)*kb]
+		ic := r * g.mr
+		mb := min(g.mr, blk.m-ic)
+		ap := (*aBuf)[:g.mr*kb]
 		if r != packedRow {
 			g.packA(blk.transA, blk.a, blk.lda, ic, mb, blk.pc, kb, ap)
 			packedRow = r
