@@ -3,6 +3,7 @@ package tensor
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 const benchElems = 16 << 20 // 16M float32, 64 MiB per tensor
@@ -67,4 +68,38 @@ func BenchmarkMatmulBatched(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkAddVsCopy16M alternates Add of two 16M-element tensors (which
+// allocates its result), AddInto an existing tensor, the built-in copy of
+// one tensor's bytes into a preallocated buffer, and Clone; it reports the
+// fastest time of each (ms) and their ratios. Taking the minimum of interleaved runs keeps
+// the ratio meaningful on a machine shared with other work.
+func BenchmarkAddVsCopy16M(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	x, y := randTensor(r, 0, 1, benchElems), randTensor(r, 0, 1, benchElems)
+	dst := make([]float32, benchElems)
+	best := func(cur *time.Duration, f func()) {
+		start := time.Now()
+		f()
+		if d := time.Since(start); *cur == 0 || d < *cur {
+			*cur = d
+		}
+	}
+	out := New(benchElems)
+	var add, addInto, cp, clone time.Duration
+	for b.Loop() {
+		best(&add, func() { _, _ = Add(x, y) })
+		best(&addInto, func() { _ = AddInto(out, x, y) })
+		best(&cp, func() { copy(dst, x.data) })
+		best(&clone, func() { _ = x.Clone() })
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(add), "add-ms")
+	b.ReportMetric(ms(addInto), "addinto-ms")
+	b.ReportMetric(ms(cp), "copy-ms")
+	b.ReportMetric(ms(clone), "clone-ms")
+	b.ReportMetric(float64(add)/float64(cp), "add/copy")
+	b.ReportMetric(float64(add)/float64(clone), "add/clone")
+	b.ReportMetric(float64(addInto)/float64(cp), "addinto/copy")
 }

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 
 	"pare/ops/kernels"
@@ -15,26 +16,28 @@ const parallelGrain = 1 << 15
 type binKernel func(dst, a []float32, sa int, b []float32, sb int)
 
 // binaryOp is one broadcasting binary operation: a kernel for runs of
-// elements, and the name used in errors.
+// elements, the name used in errors, and optionally the vectorised,
+// self-parallelising kernel for two contiguous operands of one shape.
 type binaryOp struct {
 	name   string
 	kernel binKernel
+	flat   func(dst, x, y []float32)
 }
 
 var (
-	opAdd     = binaryOp{"add", addKernel}
-	opSub     = binaryOp{"sub", subKernel}
-	opMul     = binaryOp{"mul", mulKernel}
-	opDiv     = binaryOp{"div", divKernel}
-	opPow     = binaryOp{"pow", scalarKernel(func(x, y float32) float32 { return float32(math.Pow(float64(x), float64(y))) })}
-	opMaximum = binaryOp{"maximum", scalarKernel(maximum)}
-	opMinimum = binaryOp{"minimum", scalarKernel(minimum)}
-	opEq      = binaryOp{"eq", scalarKernel(func(x, y float32) float32 { return mask(x == y) })}
-	opNe      = binaryOp{"ne", scalarKernel(func(x, y float32) float32 { return mask(x != y) })}
-	opLt      = binaryOp{"lt", scalarKernel(func(x, y float32) float32 { return mask(x < y) })}
-	opLe      = binaryOp{"le", scalarKernel(func(x, y float32) float32 { return mask(x <= y) })}
-	opGt      = binaryOp{"gt", scalarKernel(func(x, y float32) float32 { return mask(x > y) })}
-	opGe      = binaryOp{"ge", scalarKernel(func(x, y float32) float32 { return mask(x >= y) })}
+	opAdd     = binaryOp{"add", addKernel, kernels.Add}
+	opSub     = binaryOp{"sub", subKernel, kernels.Sub}
+	opMul     = binaryOp{"mul", mulKernel, kernels.Mul}
+	opDiv     = binaryOp{"div", divKernel, kernels.Div}
+	opPow     = binaryOp{"pow", scalarKernel(func(x, y float32) float32 { return float32(math.Pow(float64(x), float64(y))) }), nil}
+	opMaximum = binaryOp{"maximum", scalarKernel(maximum), nil}
+	opMinimum = binaryOp{"minimum", scalarKernel(minimum), nil}
+	opEq      = binaryOp{"eq", scalarKernel(func(x, y float32) float32 { return mask(x == y) }), nil}
+	opNe      = binaryOp{"ne", scalarKernel(func(x, y float32) float32 { return mask(x != y) }), nil}
+	opLt      = binaryOp{"lt", scalarKernel(func(x, y float32) float32 { return mask(x < y) }), nil}
+	opLe      = binaryOp{"le", scalarKernel(func(x, y float32) float32 { return mask(x <= y) }), nil}
+	opGt      = binaryOp{"gt", scalarKernel(func(x, y float32) float32 { return mask(x > y) }), nil}
+	opGe      = binaryOp{"ge", scalarKernel(func(x, y float32) float32 { return mask(x >= y) }), nil}
 )
 
 func mask(b bool) float32 {
@@ -61,6 +64,20 @@ func minimum(x, y float32) float32 {
 
 // Add returns a + b with NumPy broadcasting.
 func Add(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opAdd, a, b) }
+
+// AddInto stores a + b into dst, which must have the broadcast shape of a
+// and b and must not overlap them unless it is one of them. It avoids
+// allocating a result, for loops that update a tensor in place.
+func AddInto(dst, a, b *Tensor) error { return binaryInto(opAdd, dst, a, b) }
+
+// SubInto stores a - b into dst, with AddInto's rules.
+func SubInto(dst, a, b *Tensor) error { return binaryInto(opSub, dst, a, b) }
+
+// MulInto stores a * b into dst, with AddInto's rules.
+func MulInto(dst, a, b *Tensor) error { return binaryInto(opMul, dst, a, b) }
+
+// DivInto stores a / b into dst, with AddInto's rules.
+func DivInto(dst, a, b *Tensor) error { return binaryInto(opDiv, dst, a, b) }
 
 // Sub returns a - b with NumPy broadcasting.
 func Sub(a, b *Tensor) (*Tensor, error) { return broadcastBinary(opSub, a, b) }
@@ -110,9 +127,43 @@ func broadcastBinary(op binaryOp, a, b *Tensor) (*Tensor, error) {
 		}
 	}
 	out := New(shape...)
-	n := len(out.data)
+	if err := applyBinary(op, out, a, b); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// binaryInto is broadcastBinary writing into dst. A non-contiguous dst is
+// computed into a temporary and copied back.
+func binaryInto(op binaryOp, dst, a, b *Tensor) error {
+	shape, err := BroadcastShapes(a.shape, b.shape)
+	if err != nil {
+		return err
+	}
+	if !sameShape(shape, dst.shape) {
+		return fmt.Errorf("tensor: %s into a tensor of shape %s: the operands broadcast to %s",
+			op.name, ShapeString(dst.shape), ShapeString(shape))
+	}
+	if !dst.IsContiguous() {
+		tmp, err := broadcastBinary(op, a, b)
+		if err != nil {
+			return err
+		}
+		copyInto(dst, tmp)
+		return nil
+	}
+	view := &Tensor{shape: dst.shape, strides: contiguousStrides(dst.shape), offset: dst.offset, data: dst.data[:dst.offset+dst.Size()]}
+	return applyBinary(op, view, a, b)
+}
+
+// applyBinary computes op(a, b) into out, a contiguous tensor of the
+// broadcast shape.
+func applyBinary(op binaryOp, out, a, b *Tensor) error {
+	shape := out.shape
+	n := out.Size()
+	dstAll := out.data[out.offset : out.offset+n]
 	if n == 0 {
-		return out, nil
+		return nil
 	}
 
 	// Same-shape contiguous operands, or one operand of a single element,
@@ -129,14 +180,18 @@ func broadcastBinary(op binaryOp, a, b *Tensor) (*Tensor, error) {
 			sb = 0
 		}
 		av, bv := a.data[a.offset:], b.data[b.offset:]
+		if sa == 1 && sb == 1 && op.flat != nil && n > 64 {
+			op.flat(dstAll, av[:n], bv[:n])
+			return nil
+		}
 		if n <= parallelGrain {
-			op.kernel(out.data, av, sa, bv, sb)
-			return out, nil
+			op.kernel(dstAll, av, sa, bv, sb)
+			return nil
 		}
 		kernels.ParallelFor(n, parallelGrain, func(lo, hi int) {
-			op.kernel(out.data[lo:hi], av[lo*sa:], sa, bv[lo*sb:], sb)
+			op.kernel(dstAll[lo:hi], av[lo*sa:], sa, bv[lo*sb:], sb)
 		})
-		return out, nil
+		return nil
 	}
 
 	// General case: walk rows of the coalesced broadcast shape.
@@ -149,10 +204,10 @@ func broadcastBinary(op binaryOp, a, b *Tensor) (*Tensor, error) {
 		offs := make([]int, 2)
 		for r := lo; r < hi; r++ {
 			rowOffsets(r, cshape, cstrides, offs)
-			op.kernel(out.data[r*inner:(r+1)*inner], a.data[a.offset+offs[0]:], sa, b.data[b.offset+offs[1]:], sb)
+			op.kernel(dstAll[r*inner:(r+1)*inner], a.data[a.offset+offs[0]:], sa, b.data[b.offset+offs[1]:], sb)
 		}
 	})
-	return out, nil
+	return nil
 }
 
 // scalarKernel builds a binKernel from a per-element function.
@@ -165,9 +220,8 @@ func scalarKernel(f func(x, y float32) float32) binKernel {
 }
 
 // The four arithmetic kernels are written out per stride case so that the
-// contiguous loops compile without bounds checks or calls.
-// NOTE: plain Go loops; switch to the vectorised primitives in ops/kernels
-// once that package provides them.
+// loops compile without bounds checks or calls. Long runs of two contiguous
+// operands use the vectorised kernels.Add, Sub, Mul and Div instead.
 
 func addKernel(dst, a []float32, sa int, b []float32, sb int) {
 	n := len(dst)

@@ -178,3 +178,32 @@ func TestWhereAndMaskedFill(t *testing.T) {
 		t.Errorf("masked_fill with a mask of shape (4,) on (2, 3): got no error")
 	}
 }
+
+func TestBinaryInto(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	a, b := randTensor(r, -1, 1, 3, 4), randTensor(r, -1, 1, 4)
+	want, _ := Mul(a, b)
+	cases := []struct {
+		name string
+		dst  *Tensor
+	}{
+		{"fresh", New(3, 4)},
+		{"transposed view", New(4, 3).T()},
+		{"offset view", func() *Tensor { s, _ := New(5, 4).Slice(0, 2, 5, 1); return s }()},
+	}
+	for _, c := range cases {
+		if err := MulInto(c.dst, a, b); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		checkAgainst(t, "MulInto "+c.name, c.dst, []int{3, 4}, 0, func(idx []int) float64 { return at64(t, want, idx) })
+	}
+	inPlace := a.Clone()
+	if err := AddInto(inPlace, inPlace, b); err != nil {
+		t.Fatal(err)
+	}
+	sum, _ := Add(a, b)
+	checkAgainst(t, "AddInto in place", inPlace, []int{3, 4}, 0, func(idx []int) float64 { return at64(t, sum, idx) })
+	if err := SubInto(New(4), a, b); err == nil {
+		t.Errorf("SubInto a (4,) destination for shapes (3, 4) and (4,): got no error")
+	}
+}

@@ -38,14 +38,7 @@ func mapUnary(f func(x float32) float32) func(dst, src []float32) {
 }
 
 // Neg returns -t.
-func Neg(t *Tensor) *Tensor {
-	return unary(t, func(dst, src []float32) {
-		src = src[:len(dst)]
-		for i, x := range src {
-			dst[i] = -x
-		}
-	})
-}
+func Neg(t *Tensor) *Tensor { return Scale(t, -1) }
 
 // Abs returns |t|.
 func Abs(t *Tensor) *Tensor {
@@ -132,10 +125,12 @@ func Clip(t *Tensor, lo, hi float32) *Tensor {
 
 // Scale returns s·t.
 func Scale(t *Tensor, s float32) *Tensor {
-	return unary(t, func(dst, src []float32) {
-		src = src[:len(dst)]
-		for i, x := range src {
-			dst[i] = x * s
-		}
-	})
+	if !t.IsContiguous() {
+		out := t.Contiguous()
+		kernels.Scale(out.data, s, out.data)
+		return out
+	}
+	out := New(t.shape...)
+	kernels.Scale(out.data, s, t.data[t.offset:t.offset+len(out.data)])
+	return out
 }
