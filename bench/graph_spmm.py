@@ -2,7 +2,7 @@
 """Time SciPy's CSR × dense product on the same Cora products that
 ops/graph's SpMM benchmarks run, for docs/benchmarks.md.
 
-Usage: PARE_DATA=/work/shared/data /usr/bin/python3 bench/graph_spmm.py
+Usage: PARE_DATA=<data folder> /usr/bin/python3 bench/graph_spmm.py
 SciPy's csr_matrix @ ndarray runs on one thread.
 """
 import os

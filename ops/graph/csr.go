@@ -15,7 +15,7 @@ import (
 
 // CSR is a sparse matrix in compressed sparse row form. Row i's entries are
 // Indices[Indptr[i]:Indptr[i+1]] (column ids, sorted, without duplicates)
-// with values Values[...] when Values is not nil; a nil Values means every
+// with the values at the same positions of Values. A nil Values means every
 // stored entry is 1.
 type CSR struct {
 	Rows, Cols int

@@ -107,8 +107,8 @@ func ParseEdgeList(r io.Reader, name string, opt EdgeListOptions) (*Graph, error
 	if opt.NumNodes > 0 {
 		n = opt.NumNodes
 	} else if numeric && n > max(1<<20, 8*len(raw)) {
-		// The node count comes from the largest id, and CSR storage grows
-		// with it; a lone huge id is far more likely a mistake than a graph.
+		// The node count comes from the largest id and CSR storage grows
+		// with it, so a lone huge id is rejected as a likely mistake.
 		return nil, fmt.Errorf("graph: %s: largest node id %d is far above the %d edges; ids must be 0-based and dense, or set the node count explicitly", name, n-1, len(raw))
 	}
 	adj, err := FromEdges(n, n, edges, weighted)

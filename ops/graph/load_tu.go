@@ -139,6 +139,10 @@ func readTUEdges(path string, n int, indicator []int) ([]Edge, error) {
 	}
 }
 
+// maxTUFeatureValues bounds the dense feature matrix built from node labels
+// and attributes (1 GiB of float32).
+const maxTUFeatureValues = 1 << 28
+
 func readTUFeatures(file func(string) string, n int) (*Features, error) {
 	var attrs [][]float32
 	attrPath := file("node_attributes")
@@ -205,6 +209,9 @@ func readTUFeatures(file func(string) string, n int) (*Features, error) {
 	}
 	if width == 0 {
 		return nil, nil
+	}
+	if int64(n)*int64(width) > maxTUFeatureValues {
+		return nil, fmt.Errorf("graph: %s: %d nodes × %d feature columns exceed the limit of %d values", file("node_labels"), n, width, maxTUFeatureValues)
 	}
 	dense := make([]float32, n*width)
 	for v := 0; v < n; v++ {

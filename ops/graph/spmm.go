@@ -8,7 +8,7 @@ import (
 
 // SpMM computes out = A·X for a sparse A (Rows×Cols) and a dense row-major X
 // (A.Cols×cols), overwriting out (A.Rows×cols). Rows of out are computed in
-// parallel on the shared worker pool; each output row is written by one
+// parallel on the shared worker pool. Each output row is written by one
 // goroutine, so the result does not depend on the number of threads.
 // It returns an error when the slice lengths do not match the shapes.
 //
