@@ -4,6 +4,7 @@ package lang
 // importing it here makes the module predeclared in every recipe.
 import (
 	_ "pare/builtins/data"
+	_ "pare/builtins/graph"
 	_ "pare/builtins/io"
 	_ "pare/builtins/nn"
 	_ "pare/builtins/ot"
