@@ -76,18 +76,35 @@ func broadcastStrides(shape, out []int) []int {
 // calls fn with the offsets of the row's first element in out, a and b. The
 // row has out[last] elements; a and b step by sa[last] and sb[last] in it.
 func forEachRow(out, sa, sb []int, fn func(o, ia, ib int)) {
-	nd := len(out)
+	forEachRowRange(out, sa, sb, 0, rowCount(out), fn)
+}
+
+func rowCount(out []int) int {
 	rows := 1
-	for _, d := range out[:nd-1] {
+	for _, d := range out[:len(out)-1] {
 		rows *= d
 	}
-	if rows == 0 || out[nd-1] == 0 {
+	return rows
+}
+
+// forEachRowRange is forEachRow restricted to rows [lo, hi), so disjoint
+// ranges can run on different goroutines.
+func forEachRowRange(out, sa, sb []int, lo, hi int, fn func(o, ia, ib int)) {
+	nd := len(out)
+	n := out[nd-1]
+	if lo >= hi || n == 0 {
 		return
 	}
 	idx := make([]int, nd-1)
 	ia, ib := 0, 0
-	n := out[nd-1]
-	for r := 0; r < rows; r++ {
+	rem := lo
+	for d := nd - 2; d >= 0; d-- {
+		idx[d] = rem % out[d]
+		rem /= out[d]
+		ia += idx[d] * sa[d]
+		ib += idx[d] * sb[d]
+	}
+	for r := lo; r < hi; r++ {
 		fn(r*n, ia, ib)
 		for d := nd - 2; d >= 0; d-- {
 			idx[d]++
@@ -131,8 +148,10 @@ func binary(kind binaryKind, a, b *Var) *Var {
 		sb = broadcastStrides(atLeast1D(b.Shape()), rowShape)
 		n := rowShape[len(rowShape)-1]
 		la, lb := sa[len(sa)-1], sb[len(sb)-1]
-		forEachRow(rowShape, sa, sb, func(o, ia, ib int) {
-			binaryRow(kind, od[o:o+n], ad[ia:], bd[ib:], la, lb)
+		kernels.ParallelFor(rowCount(rowShape), max(1, parallelGrain/max(n, 1)), func(lo, hi int) {
+			forEachRowRange(rowShape, sa, sb, lo, hi, func(o, ia, ib int) {
+				binaryRow(kind, od[o:o+n], ad[ia:], bd[ib:], la, lb)
+			})
 		})
 	}
 
@@ -212,30 +231,27 @@ func binaryRow(kind binaryKind, out, a, b []float32, sa, sb int) {
 // binaryGradRow accumulates one row of the input gradients. A zero stride
 // sums the row into one element, which is how broadcasting is undone.
 func binaryGradRow(kind binaryKind, g, a, b, out, ga, gb []float32, sa, sb int) {
-	for j, gj := range g {
-		switch kind {
-		case opAdd:
-			if ga != nil {
-				ga[j*sa] += gj
-			}
-			if gb != nil {
-				gb[j*sb] += gj
-			}
-		case opSub:
-			if ga != nil {
-				ga[j*sa] += gj
-			}
-			if gb != nil {
-				gb[j*sb] -= gj
-			}
-		case opMul:
-			if ga != nil {
+	switch kind {
+	case opAdd, opSub:
+		sign := float32(1)
+		if kind == opSub {
+			sign = -1
+		}
+		accumulateRow(ga, g, sa, 1)
+		accumulateRow(gb, g, sb, sign)
+	case opMul:
+		if ga != nil {
+			for j, gj := range g {
 				ga[j*sa] += gj * b[j*sb]
 			}
-			if gb != nil {
+		}
+		if gb != nil {
+			for j, gj := range g {
 				gb[j*sb] += gj * a[j*sa]
 			}
-		case opDiv:
+		}
+	case opDiv:
+		for j, gj := range g {
 			y := b[j*sb]
 			if ga != nil {
 				ga[j*sa] += gj / y
@@ -243,6 +259,29 @@ func binaryGradRow(kind binaryKind, g, a, b, out, ga, gb []float32, sa, sb int) 
 			if gb != nil {
 				gb[j*sb] -= gj * out[j] / y
 			}
+		}
+	}
+}
+
+// accumulateRow adds sign·g into dst with stride s (0 sums the row into
+// dst[0]); a nil dst is skipped.
+func accumulateRow(dst, g []float32, s int, sign float32) {
+	switch {
+	case dst == nil:
+	case s == 0:
+		var sum float32
+		for _, v := range g {
+			sum += v
+		}
+		dst[0] += sign * sum
+	case s == 1:
+		dst = dst[:len(g)]
+		for j, v := range g {
+			dst[j] += sign * v
+		}
+	default:
+		for j, v := range g {
+			dst[j*s] += sign * v
 		}
 	}
 }

@@ -78,10 +78,7 @@ func (a *CSR) MulDense(x []float32, width int, out []float32) {
 				if a.Values != nil {
 					v = a.Values[p]
 				}
-				src := x[int(a.Indices[p])*width : (int(a.Indices[p])+1)*width]
-				for c, s := range src {
-					dst[c] += v * s
-				}
+				axpy(v, x[int(a.Indices[p])*width:(int(a.Indices[p])+1)*width], dst)
 			}
 		}
 	})
@@ -100,10 +97,7 @@ func (a *CSR) MulTransDenseAdd(y []float32, width int, out []float32) {
 				if t.Values != nil {
 					v = t.Values[p]
 				}
-				src := y[int(t.Indices[p])*width : (int(t.Indices[p])+1)*width]
-				for c, s := range src {
-					dst[c] += v * s
-				}
+				axpy(v, y[int(t.Indices[p])*width:(int(t.Indices[p])+1)*width], dst)
 			}
 		}
 	})
@@ -158,4 +152,27 @@ func SpMM(a SparseMatrix, x *Var) *Var {
 		}
 	}
 	return out
+}
+
+// axpy adds w·src to dst, unrolled by 8 so partial products stay in
+// registers.
+func axpy(w float32, src, dst []float32) {
+	n := len(dst)
+	src = src[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		s := src[i : i+8 : i+8]
+		d := dst[i : i+8 : i+8]
+		d[0] += w * s[0]
+		d[1] += w * s[1]
+		d[2] += w * s[2]
+		d[3] += w * s[3]
+		d[4] += w * s[4]
+		d[5] += w * s[5]
+		d[6] += w * s[6]
+		d[7] += w * s[7]
+	}
+	for ; i < n; i++ {
+		dst[i] += w * src[i]
+	}
 }

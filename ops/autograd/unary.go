@@ -197,18 +197,25 @@ func PReLU(x, a *Var) *Var {
 	xd, ad := x.Data(), a.Data()
 	outT := tensor.New(shape...)
 	od := outT.Data()
-	slope := func(i int) float32 {
-		if na == 1 {
-			return ad[0]
+	rows := len(xd) / max(c, 1)
+	// slopes returns the per-channel slopes of a row, broadcasting a single
+	// shared slope without allocating.
+	shared := make([]float32, c)
+	slopes := func() []float32 {
+		if na == c {
+			return ad
 		}
-		return ad[i%c]
-	}
-	kernels.ParallelFor(len(od), parallelGrain, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if v := xd[i]; v > 0 {
-				od[i] = v
-			} else {
-				od[i] = slope(i) * v
+		for j := range shared {
+			shared[j] = ad[0]
+		}
+		return shared
+	}()
+	rowGrain := max(1, parallelGrain/max(c, 1))
+	kernels.ParallelFor(rows, rowGrain, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, or := xd[r*c:(r+1)*c], od[r*c:(r+1)*c]
+			for j, v := range xr {
+				or[j] = v * preluFactor(v, slopes[j])
 			}
 		}
 	})
@@ -217,25 +224,31 @@ func PReLU(x, a *Var) *Var {
 		out.backward = func(g []float32) {
 			if x.requiresGrad {
 				gx := x.gradData()
-				kernels.ParallelFor(len(g), parallelGrain, func(lo, hi int) {
-					for i := lo; i < hi; i++ {
-						if xd[i] > 0 {
-							gx[i] += g[i]
-						} else {
-							gx[i] += g[i] * slope(i)
+				kernels.ParallelFor(rows, rowGrain, func(lo, hi int) {
+					for r := lo; r < hi; r++ {
+						xr, gr, gxr := xd[r*c:(r+1)*c], g[r*c:(r+1)*c], gx[r*c:(r+1)*c]
+						for j, v := range xr {
+							gxr[j] += gr[j] * preluFactor(v, slopes[j])
 						}
 					}
 				})
 			}
 			if a.requiresGrad {
 				ga := a.gradData()
-				for i, gi := range g {
-					if xd[i] <= 0 {
-						if na == 1 {
-							ga[0] += gi * xd[i]
-						} else {
-							ga[i%c] += gi * xd[i]
-						}
+				acc := make([]float32, c)
+				for r := 0; r < rows; r++ {
+					xr, gr := xd[r*c:(r+1)*c], g[r*c:(r+1)*c]
+					for j, v := range xr {
+						acc[j] += gr[j] * v * negativeMask(v)
+					}
+				}
+				if na == 1 {
+					for _, v := range acc {
+						ga[0] += v
+					}
+				} else {
+					for j, v := range acc {
+						ga[j] += v
 					}
 				}
 			}
@@ -243,3 +256,12 @@ func PReLU(x, a *Var) *Var {
 	}
 	return out
 }
+
+// negativeMask returns 1 when the sign bit of v is set and 0 otherwise,
+// without a branch: PReLU's inputs are about half negative, so a branch
+// would mispredict on every other element.
+func negativeMask(v float32) float32 { return float32(math.Float32bits(v) >> 31) }
+
+// preluFactor returns 1 for v ≥ +0 and slope for v < 0 (and −0), so
+// v·preluFactor(v, slope) is PReLU and preluFactor is its derivative.
+func preluFactor(v, slope float32) float32 { return 1 + (slope-1)*negativeMask(v) }
