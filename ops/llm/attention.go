@@ -18,10 +18,18 @@ type attnShape struct {
 
 func (s attnShape) group() int { return s.heads / s.kvHs }
 
+// gemm1 is a single-threaded SGEMM for use inside parallel loops.
+func gemm1(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if err := kernels.SgemmWith("", 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); err != nil {
+		panic(err)
+	}
+}
+
 // attentionForward computes causal softmax attention. q is [B·T, heads·hd],
 // k and v are [B·T, kvHs·hd]; the result is [B·T, heads·hd]. When probs is
-// not nil it receives the attention weights, [B, heads, T, T]. A query with
-// no visible key gets a zero output.
+// not nil it receives the attention weights, [B, heads, T, T], zero above
+// the diagonal. A query with no visible key gets a zero output. Each head is
+// two GEMMs (scores = q·kᵀ, out = P·v) around a row softmax.
 func attentionForward(q, k, v []float32, s attnShape, probs []float32) []float32 {
 	T, hd := s.T, s.hd
 	qw, kw := s.heads*hd, s.kvHs*hd
@@ -29,63 +37,71 @@ func attentionForward(q, k, v []float32, s attnShape, probs []float32) []float32
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	g := s.group()
 	kernels.ParallelFor(s.B*s.heads, 1, func(lo, hi int) {
-		scratch := make([]float32, T)
+		var scratch []float32
 		for bh := lo; bh < hi; bh++ {
 			b, h := bh/s.heads, bh%s.heads
 			kvh := h / g
-			for t := 0; t < T; t++ {
-				p := scratch[:t+1]
-				if probs != nil {
-					p = probs[(bh*T+t)*T : (bh*T+t)*T+t+1]
-				}
-				qt := q[(b*T+t)*qw+h*hd : (b*T+t)*qw+(h+1)*hd]
-				maxv := float32(math.Inf(-1))
-				for u := 0; u <= t; u++ {
-					if s.mask != nil && !s.mask[b*T+u] {
-						p[u] = float32(math.Inf(-1))
-						continue
-					}
-					ku := k[(b*T+u)*kw+kvh*hd : (b*T+u)*kw+(kvh+1)*hd]
-					var dot float32
-					for j, x := range qt {
-						dot += x * ku[j]
-					}
-					p[u] = dot * scale
-					maxv = max(maxv, p[u])
-				}
-				ot := out[(b*T+t)*qw+h*hd : (b*T+t)*qw+(h+1)*hd]
-				if math.IsInf(float64(maxv), -1) {
-					clear(p)
-					continue
-				}
-				var sum float32
-				for u := range p {
-					e := float32(math.Exp(float64(p[u] - maxv)))
-					p[u] = e
-					sum += e
-				}
-				inv := 1 / sum
-				for u := range p {
-					p[u] *= inv
-					w := p[u]
-					if w == 0 {
-						continue
-					}
-					vu := v[(b*T+u)*kw+kvh*hd : (b*T+u)*kw+(kvh+1)*hd]
-					for j, x := range vu {
-						ot[j] += w * x
-					}
-				}
+			p := scratch
+			if probs != nil {
+				p = probs[bh*T*T : (bh+1)*T*T]
+			} else if p == nil {
+				scratch = make([]float32, T*T)
+				p = scratch
 			}
+			qh := q[b*T*qw+h*hd:]
+			kh := k[b*T*kw+kvh*hd:]
+			vh := v[b*T*kw+kvh*hd:]
+			gemm1(false, true, T, T, hd, scale, qh, qw, kh, kw, 0, p, T)
+			var mask []bool
+			if s.mask != nil {
+				mask = s.mask[b*T : (b+1)*T]
+			}
+			for t := 0; t < T; t++ {
+				softmaxCausalRow(p[t*T:(t+1)*T], t, mask)
+			}
+			gemm1(false, false, T, hd, T, 1, p, T, vh, kw, 0, out[b*T*qw+h*hd:], qw)
 		}
 	})
 	return out
 }
 
+// softmaxCausalRow turns row (scores of query t) into probabilities over
+// keys u <= t that the mask keeps, and zeros the rest.
+func softmaxCausalRow(row []float32, t int, mask []bool) {
+	maxv := float32(math.Inf(-1))
+	for u := 0; u <= t; u++ {
+		if mask != nil && !mask[u] {
+			continue
+		}
+		maxv = max(maxv, row[u])
+	}
+	if math.IsInf(float64(maxv), -1) {
+		clear(row)
+		return
+	}
+	var sum float32
+	for u := 0; u <= t; u++ {
+		if mask != nil && !mask[u] {
+			row[u] = 0
+			continue
+		}
+		e := expf(row[u] - maxv)
+		row[u] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for u := 0; u <= t; u++ {
+		row[u] *= inv
+	}
+	clear(row[t+1:])
+}
+
 // attentionBackward returns the gradients of q, k and v given the output
 // gradient dOut and the weights probs saved by attentionForward. Work is
 // split by (sequence, KV head), so every worker owns the k and v rows it
-// writes.
+// writes. Per head, with P the weights and dO the output gradient:
+// dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(P ⊙ dP))·scale,
+// dQ = dS·K, dK += dSᵀ·Q.
 func attentionBackward(dOut, q, k, v, probs []float32, s attnShape) (dq, dk, dv []float32) {
 	T, hd := s.T, s.hd
 	qw, kw := s.heads*hd, s.kvHs*hd
@@ -96,45 +112,33 @@ func attentionBackward(dOut, q, k, v, probs []float32, s attnShape) (dq, dk, dv 
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	g := s.group()
 	kernels.ParallelFor(s.B*s.kvHs, 1, func(lo, hi int) {
-		dp := make([]float32, T)
+		dp := make([]float32, T*T)
 		for bk := lo; bk < hi; bk++ {
 			b, kvh := bk/s.kvHs, bk%s.kvHs
+			kh := k[b*T*kw+kvh*hd:]
+			vh := v[b*T*kw+kvh*hd:]
+			dkh := dk[b*T*kw+kvh*hd:]
+			dvh := dv[b*T*kw+kvh*hd:]
 			for h := kvh * g; h < (kvh+1)*g; h++ {
 				bh := b*s.heads + h
+				p := probs[bh*T*T : (bh+1)*T*T]
+				doh := dOut[b*T*qw+h*hd:]
+				qh := q[b*T*qw+h*hd:]
+				gemm1(true, false, T, hd, T, 1, p, T, doh, qw, 1, dvh, kw)
+				gemm1(false, true, T, T, hd, 1, doh, qw, vh, kw, 0, dp, T)
 				for t := 0; t < T; t++ {
-					p := probs[(bh*T+t)*T : (bh*T+t)*T+t+1]
-					do := dOut[(b*T+t)*qw+h*hd : (b*T+t)*qw+(h+1)*hd]
+					pr, dr := p[t*T:t*T+t+1], dp[t*T:t*T+t+1]
 					var sum float32
-					for u := range p {
-						if p[u] == 0 {
-							dp[u] = 0
-							continue
-						}
-						vu := v[(b*T+u)*kw+kvh*hd : (b*T+u)*kw+(kvh+1)*hd]
-						dvu := dv[(b*T+u)*kw+kvh*hd : (b*T+u)*kw+(kvh+1)*hd]
-						var dot float32
-						for j, x := range do {
-							dot += x * vu[j]
-							dvu[j] += p[u] * x
-						}
-						dp[u] = dot
-						sum += p[u] * dot
+					for u, pu := range pr {
+						sum += pu * dr[u]
 					}
-					qt := q[(b*T+t)*qw+h*hd : (b*T+t)*qw+(h+1)*hd]
-					dqt := dq[(b*T+t)*qw+h*hd : (b*T+t)*qw+(h+1)*hd]
-					for u := range p {
-						if p[u] == 0 {
-							continue
-						}
-						ds := p[u] * (dp[u] - sum) * scale
-						ku := k[(b*T+u)*kw+kvh*hd : (b*T+u)*kw+(kvh+1)*hd]
-						dku := dk[(b*T+u)*kw+kvh*hd : (b*T+u)*kw+(kvh+1)*hd]
-						for j := range qt {
-							dqt[j] += ds * ku[j]
-							dku[j] += ds * qt[j]
-						}
+					for u, pu := range pr {
+						dr[u] = pu * (dr[u] - sum) * scale
 					}
+					clear(dp[t*T+t+1 : (t+1)*T])
 				}
+				gemm1(false, false, T, hd, T, 1, dp, T, kh, kw, 0, dq[b*T*qw+h*hd:], qw)
+				gemm1(true, false, T, hd, T, 1, dp, T, qh, qw, 1, dkh, kw)
 			}
 		}
 	})

@@ -99,7 +99,7 @@ func decodeAttention(q, keys, values []float32, n, heads, kvHs, hd int) []float3
 			}
 			var sum float32
 			for u := range p {
-				p[u] = float32(math.Exp(float64(p[u] - maxv)))
+				p[u] = expf(p[u] - maxv)
 				sum += p[u]
 			}
 			oh := out[h*hd : (h+1)*hd]

@@ -221,3 +221,16 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 		}
 	}
 }
+
+func TestExpf(t *testing.T) {
+	for x := -87.0; x < 88; x += 0.0137 {
+		got := float64(expf(float32(x)))
+		want := math.Exp(float64(float32(x)))
+		if math.Abs(got-want) > 3e-7*want {
+			t.Fatalf("expf(%g): got %g, want %g (relative error %.2g)", x, got, want, math.Abs(got-want)/want)
+		}
+	}
+	if expf(-100) != 0 {
+		t.Errorf("expf(-100): got %g, want 0", expf(-100))
+	}
+}
