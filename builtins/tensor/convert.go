@@ -13,8 +13,8 @@ import (
 // FromValue converts a Starlark value to a tensor: a tensor is returned as
 // is (not copied), an int, float or bool becomes a rank-0 tensor, and nested
 // lists or tuples of numbers with a rectangular shape become a new tensor.
-// The error says what was got and what is accepted, without a function
-// name, so callers prefix their own.
+// The error names what was got and what is accepted but no function, so
+// callers prefix their own name.
 func FromValue(v starlark.Value) (*tensor.Tensor, error) {
 	switch x := v.(type) {
 	case *Value:

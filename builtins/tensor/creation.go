@@ -10,8 +10,10 @@ import (
 var creationBuiltins = []host.Builtin{
 	{Name: "array", Fn: array, Doc: `array(data)
 
-Returns a new tensor from a number, a nested list or tuple of numbers with a
-rectangular shape, or a tensor (copied).`},
+Returns a new tensor holding a copy of data.
+
+data is a number, a nested list or tuple of numbers with a rectangular
+shape, or a tensor.`},
 	{Name: "zeros", Fn: zeros, Doc: `zeros(shape, dtype="f32")
 
 Returns a tensor of the given shape (an int or a list of ints) filled with 0.`},
@@ -23,16 +25,21 @@ Returns a tensor of the given shape filled with 1.`},
 Returns a tensor of the given shape filled with value.`},
 	{Name: "arange", Fn: arange, Doc: `arange(start, stop=None, step=1)
 
-Returns start, start+step, ... below stop, as NumPy's arange. With one
-argument it counts from 0 to start.`},
+Returns evenly spaced values in [start, stop), as NumPy's arange.
+
+The values are start, start+step, ... below stop (above it for a negative
+step). With one argument it counts from 0 to start.`},
 	{Name: "linspace", Fn: linspace, Doc: `linspace(start, stop, num=50, endpoint=True)
 
-Returns num evenly spaced values from start to stop (included when endpoint
-is True).`},
+Returns num evenly spaced values from start to stop.
+
+stop is the last value when endpoint is True and is excluded otherwise.`},
 	{Name: "eye", Fn: eye, Doc: `eye(n, m=None, k=0)
 
-Returns an n×m matrix (m defaults to n) with ones on diagonal k: k > 0 is
-above the main diagonal, k < 0 below.`},
+Returns an n×m matrix with ones on one diagonal and zeros elsewhere.
+
+m defaults to n. k selects the diagonal: 0 is the main one, k > 0 lies
+above it and k < 0 below.`},
 }
 
 func array(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -34,12 +34,15 @@ var elementwiseBuiltins = []host.Builtin{
 	unaryBuiltin("silu", tensor.Silu, "Returns x * sigmoid(x) (SiLU, also called swish)."),
 	{Name: "gelu", Fn: gelu, Doc: `gelu(x, approximate="none")
 
-Returns the Gaussian error linear unit x·Φ(x) (Hendrycks and Gimpel,
-arXiv:1606.08415). approximate="tanh" uses their tanh approximation, as
-PyTorch does.`},
+Returns the Gaussian error linear unit x·Φ(x).
+
+Φ is the standard normal CDF (Hendrycks and Gimpel, arXiv:1606.08415).
+approximate="tanh" uses their tanh approximation, as PyTorch does.`},
 	{Name: "clip", Fn: clip, Doc: `clip(x, min=None, max=None)
 
-Returns x limited to [min, max]; None leaves that side open. nan stays nan.`},
+Returns x limited to [min, max].
+
+None leaves that side open. nan stays nan.`},
 }
 
 func binaryBuiltin(name string, f func(a, b *tensor.Tensor) (*tensor.Tensor, error), doc string) host.Builtin {

@@ -13,22 +13,28 @@ var indexBuiltins = []host.Builtin{
 Returns x where cond is non-zero and y elsewhere; the three broadcast.`},
 	{Name: "masked_fill", Fn: maskedFill, Doc: `masked_fill(x, mask, value)
 
-Returns a copy of x with value wherever mask (broadcast to x's shape) is
-non-zero.`},
+Returns a copy of x with value wherever mask is non-zero.
+
+mask must broadcast to x's shape.`},
 	{Name: "index_select", Fn: indexSelect, Doc: `index_select(x, axis, indices)
 
-Returns the entries of x at indices (a 1-D list or tensor of integers;
-negative ones count from the end) along axis.`},
+Returns the entries of x at the given indices along axis.
+
+indices is a 1-D list or tensor of integers; negative ones count from the
+end.`},
 	{Name: "gather", Fn: gather, Doc: `gather(x, axis, index)
 
-Returns out[i][j] = x[i][index[i][j]] for axis 1, likewise for other axes,
-as PyTorch's gather. index has x's rank and the result has index's shape.`},
+Returns the entries of x that index picks along axis, as PyTorch's gather.
+
+For axis 1, out[i][j] = x[i][index[i][j]], and likewise for other axes.
+index has x's rank and the result has index's shape.`},
 	{Name: "scatter", Fn: scatter, Doc: `scatter(x, axis, index, src, reduce=None)
 
-Returns a copy of x with out[i][index[i][j]] = src[i][j] for axis 1, as
-PyTorch's scatter; reduce="add" adds instead (scatter_add). src has index's
-shape or is a number. With colliding indices and no reduce, the last write
-in row-major order wins.`},
+Returns a copy of x with src written where index points, as PyTorch's scatter.
+
+For axis 1, out[i][index[i][j]] = src[i][j]; reduce="add" adds instead
+(scatter_add). src has index's shape or is a number. With colliding indices
+and no reduce, the last write in row-major order wins.`},
 }
 
 func where(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

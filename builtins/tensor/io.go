@@ -17,16 +17,20 @@ import (
 var ioBuiltins = []host.Builtin{
 	{Name: "load_file", Fn: loadFile, Doc: `load_file(path, name=None)
 
-Reads tensors from a file chosen by its extension: .npy gives one tensor;
-.npz and .safetensors give a dict of name to tensor, or the one tensor called
-name when name is given. Numeric and boolean dtypes (f16, bf16, f64, ints)
+Reads tensors from a .npy, .npz or .safetensors file.
+
+The format follows the extension. .npy gives one tensor; .npz and
+.safetensors give a dict of name to tensor, or the one tensor called name
+when name is given. Numeric and boolean dtypes (f16, bf16, f64, ints)
 are converted to float32. The path must be readable under the sandbox, and
 it is recorded with its sha256 as an input of the run.`},
 	{Name: "save_file", Fn: saveFile, Doc: `save_file(path, data, dtype="f32", compressed=False)
 
-Writes data atomically to a file chosen by its extension: .npy takes one
-tensor; .npz and .safetensors take a dict of name to tensor (a single tensor
-is saved under the name "arr_0"). dtype "bf16" or "f16" stores safetensors
+Writes tensors atomically to a .npy, .npz or .safetensors file.
+
+The format follows the extension. .npy takes one tensor; .npz and
+.safetensors take a dict of name to tensor, and a single tensor is saved
+under the name "arr_0". dtype "bf16" or "f16" stores safetensors
 values rounded to nearest even; compressed=True deflates .npz members. A
 relative path is taken under --out; the path must be writable under the
 sandbox.`},
@@ -68,7 +72,7 @@ func loadFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	switch kind {
 	case ".npy":
 		if want != "" {
-			return nil, host.Errorf(fn, "name: got %q, but a .npy file holds one unnamed array", want)
+			return nil, host.Errorf(fn, "name: got %q, but a .npy file contains one unnamed array", want)
 		}
 		a, err := store.ReadNpy(abs)
 		if err != nil {

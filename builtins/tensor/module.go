@@ -12,12 +12,15 @@ import (
 const moduleDoc = `float32 tensors with NumPy broadcasting.
 
 A tensor has a shape, strides and a dtype that is always float32 (bf16 and
-f16 are storage formats converted on load). t[i] and t[i, j] index with
-negative indices counting from the end; t.slice(axis, start, stop, step)
-slices; t.shape, t.ndim, t.dtype, t.size and t.T are attributes; + - * / and
-unary minus broadcast. == and != compare whole tensors; elementwise masks
-come from tensor.eq, ne, lt, le, gt and ge. Most functions are also methods:
-t.sum(axis=0) is tensor.sum(t, axis=0).
+f16 are storage formats converted on load). t[i] and t[i, j] index, with
+negative indices counting from the end, and indexing every axis gives a
+float. t[a:b] slices the first axis and t.slice(axis, start, stop, step) any
+axis. t.shape, t.ndim, t.dtype, t.size and t.T are attributes. The operators
++ - * / and unary minus broadcast as in NumPy. == and != compare whole
+tensors, and elementwise masks come from tensor.eq, ne, lt, le, gt and ge.
+Most functions are also methods: t.sum(axis=0) is tensor.sum(t, axis=0).
+Files are read and written with load_file and save_file, because load is a
+Starlark keyword.
 
 Random functions take seed=None: None draws from the run's generator, which
 starts at seed 0 (see manual_seed), and an int seeds a fresh generator. The

@@ -12,12 +12,15 @@ import (
 var randomBuiltins = []host.Builtin{
 	{Name: "manual_seed", Fn: manualSeed, Doc: `manual_seed(seed)
 
-Restarts the run's generator at seed (an int >= 0). Random functions called
-with seed=None draw from it; a run starts at seed 0.`},
+Restarts the run's generator at seed, an int >= 0.
+
+Random functions called with seed=None draw from this generator. A run
+starts at seed 0.`},
 	{Name: "rand", Fn: randUniform, Doc: `rand(shape, seed=None)
 
-Returns uniform values in [0, 1). seed=None draws from the run's generator;
-an int seeds a fresh one.`},
+Returns uniform values in [0, 1).
+
+seed=None draws from the run's generator and an int seeds a fresh one.`},
 	{Name: "randn", Fn: randNormal, Doc: `randn(shape, seed=None)
 
 Returns standard normal values (Box-Muller on the PCG generator).`},

@@ -21,22 +21,28 @@ var reduceBuiltins = []host.Builtin{
 	reduceBuiltin("logsumexp", tensor.LogSumExp, "Returns log(sum(exp(x))) over axis, shifted by the maximum so it cannot overflow."),
 	{Name: "var", Fn: varianceBuiltin(tensor.Var), Doc: "var(x, axis=None, ddof=0, keepdims=False)\n\nReturns the variance over axis with divisor n - ddof (two-pass, float64).\n" + reduceNote},
 	{Name: "std", Fn: varianceBuiltin(tensor.Std), Doc: "std(x, axis=None, ddof=0, keepdims=False)\n\nReturns the standard deviation over axis with divisor n - ddof.\n" + reduceNote},
-	{Name: "norm", Fn: norm, Doc: "norm(x, ord=2, axis=None, keepdims=False)\n\nReturns the vector ord-norm over axis: (sum |x|**ord)**(1/ord); ord may be\n" +
-		"a number, inf (largest |x|), -inf (smallest |x|) or 0 (count of non-zeros).\n" + reduceNote},
+	{Name: "norm", Fn: norm, Doc: "norm(x, ord=2, axis=None, keepdims=False)\n\nReturns the vector ord-norm over axis.\n\n" +
+		"The norm is (sum |x|**ord)**(1/ord); ord may also be inf (largest |x|),\n" +
+		"-inf (smallest |x|) or 0 (count of non-zeros).\n" + reduceNote},
 	{Name: "argmax", Fn: argBuiltin(tensor.Argmax), Doc: `argmax(x, axis=None, keepdims=False)
 
-Returns the index of the first largest value along axis (an int), or into the
-flattened tensor when axis is None (returned as an int). nan counts as largest.`},
+Returns the index of the first largest value along axis.
+
+With axis=None the index is into the flattened tensor and is returned as an
+int; otherwise the indices are a tensor. nan counts as the largest value.`},
 	{Name: "argmin", Fn: argBuiltin(tensor.Argmin), Doc: `argmin(x, axis=None, keepdims=False)
 
-Returns the index of the first smallest value along axis, or into the
-flattened tensor when axis is None (returned as an int). nan counts as smallest.`},
+Returns the index of the first smallest value along axis.
+
+With axis=None the index is into the flattened tensor and is returned as an
+int; otherwise the indices are a tensor. nan counts as the smallest value.`},
 	axisBuiltin("softmax", tensor.Softmax, "Returns exp(x) / sum(exp(x)) along axis, shifted by the maximum."),
 	axisBuiltin("log_softmax", tensor.LogSoftmax, "Returns x - logsumexp(x) along axis."),
 	{Name: "cumsum", Fn: cumsum, Doc: `cumsum(x, axis=None)
 
-Returns running sums along axis (float64 accumulation); axis=None runs over
-the flattened tensor.`},
+Returns running sums along axis.
+
+Sums accumulate in float64. axis=None runs over the flattened tensor.`},
 }
 
 // reduced returns a full reduction as a float and anything else as a tensor.

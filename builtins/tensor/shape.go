@@ -10,22 +10,25 @@ import (
 var shapeBuiltins = []host.Builtin{
 	{Name: "matmul", Fn: matmul, Doc: `matmul(x, y)
 
-Returns the matrix product with NumPy's rules: 2-D operands multiply as
-matrices, leading dimensions of higher ranks broadcast as batches, and a 1-D
-operand is a vector whose dimension is dropped from the result. Two vectors
-give a float.`},
+Returns the matrix product of x and y, with NumPy's rules.
+
+2-D operands multiply as matrices, and leading dimensions of higher ranks
+broadcast as batches. A 1-D operand is a vector whose dimension is dropped
+from the result, so two vectors give a float.`},
 	{Name: "transpose", Fn: transpose, Doc: `transpose(x, axis0=None, axis1=None)
 
-Returns a view with axes axis0 and axis1 swapped, or with every axis reversed
-(like x.T) when both are None.`},
+Returns a view of x with two axes swapped.
+
+With axis0 and axis1 both None every axis is reversed, like x.T.`},
 	{Name: "permute", Fn: permute, Doc: `permute(x, *axes)
 
 Returns a view whose axis i is axis axes[i] of x; axes may also be one list.`},
 	{Name: "reshape", Fn: reshape, Doc: `reshape(x, *shape)
 
-Returns x with a new shape of the same size; one dimension may be -1 and is
-inferred. shape may also be one list. Contiguous tensors are reshaped
-without a copy.`},
+Returns x with a new shape of the same size.
+
+One dimension may be -1 and is inferred. shape may also be one list.
+Contiguous tensors are reshaped without a copy.`},
 	{Name: "flatten", Fn: flatten, Doc: `flatten(x)
 
 Returns x as a 1-D tensor.`},
@@ -37,13 +40,16 @@ Joins a list of tensors along an existing axis; the other sizes must match.`},
 Joins a list of tensors of one shape along a new axis.`},
 	{Name: "split", Fn: split, Doc: `split(x, size, axis=0)
 
-Cuts x along axis into a list of views, as PyTorch's split: an int size gives
-pieces of that size (the last may be smaller), a list gives pieces of those
-sizes, which must add up to the axis size.`},
+Cuts x along axis into a list of views, as PyTorch's split does.
+
+An int size gives pieces of that size, the last one possibly smaller. A
+list gives pieces of those sizes, which must add up to the axis size.`},
 	{Name: "slice", Fn: sliceBuiltin, Doc: `slice(x, axis, start=None, stop=None, step=1)
 
-Returns the view of x at start, start+step, ... below stop along axis, with
-Python's rules for negative and out-of-range bounds; step must be positive.`},
+Returns a view of x sliced along one axis.
+
+The view holds the entries start, start+step, ... below stop, with Python's
+rules for negative and out-of-range bounds. step must be positive.`},
 	{Name: "contiguous", Fn: contiguous, Doc: `contiguous(x)
 
 Returns x laid out in row-major order, copying only when it is a strided view.`},
@@ -265,6 +271,7 @@ func sliceBuiltin(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 	if step <= 0 {
 		return nil, host.Errorf(fn, "step: got %d, want an int >= 1", step)
 	}
+
 	if x.t.Ndim() == 0 {
 		return nil, host.Errorf(fn, "x: got a scalar tensor, want at least one axis")
 	}
@@ -272,6 +279,7 @@ func sliceBuiltin(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 		return nil, host.Errorf(fn, "axis: got %d, want an axis in [%d, %d) for shape %s",
 			axis, -x.t.Ndim(), x.t.Ndim(), tensor.ShapeString(x.t.Shape()))
 	}
+
 	lo, hi := 0, x.t.Dim(axis)
 	if start != starlark.None {
 		i, err := starlark.AsInt32(start)
@@ -287,6 +295,7 @@ func sliceBuiltin(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 		}
 		hi = i
 	}
+
 	out, err := x.t.Slice(axis, lo, hi, step)
 	if err != nil {
 		return nil, opErr(fn, err)

@@ -16,12 +16,14 @@ Returns x sorted along axis (stable; nan last ascending, first descending).`},
 Returns the positions that sort x along axis, as float32 integers.`},
 	{Name: "topk", Fn: topk, Doc: `topk(x, k, axis=-1, largest=True)
 
-Returns (values, indices) of the k largest (or smallest) entries along axis,
-in sorted order.`},
+Returns (values, indices) of the k largest entries along axis.
+
+The entries come in sorted order; largest=False selects the smallest.`},
 	{Name: "kthvalue", Fn: kthvalue, Doc: `kthvalue(x, k, axis=-1, keepdims=False)
 
-Returns (values, indices) of the k-th smallest entry along axis, counting k
-from 1 as PyTorch does.`},
+Returns (values, indices) of the k-th smallest entry along axis.
+
+k counts from 1, as in PyTorch.`},
 }
 
 func sortBuiltin(indices bool) host.Func {

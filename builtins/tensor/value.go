@@ -40,8 +40,8 @@ func (v *Value) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: 
 
 // Truth is the value of a one-element tensor and, as for lists, whether the
 // tensor is non-empty otherwise.
-// NOTE: NumPy raises for the truth of a multi-element array; Starlark's
-// Truth cannot fail, so compare with tensor.all-style reductions instead.
+// NOTE: NumPy raises for the truth of a multi-element array, but Starlark's
+// Truth cannot fail. Scripts should test a reduction such as t.min() > 0.
 func (v *Value) Truth() starlark.Bool {
 	if v.t.Size() == 1 {
 		x, _ := v.t.Item()

@@ -70,10 +70,10 @@ func BenchmarkMatmulBatched(b *testing.B) {
 	}
 }
 
-// BenchmarkAddVsCopy16M alternates Add of two 16M-element tensors (which
-// allocates its result), AddInto an existing tensor, the built-in copy of
-// one tensor's bytes into a preallocated buffer, and Clone; it reports the
-// fastest time of each (ms) and their ratios. Taking the minimum of interleaved runs keeps
+// BenchmarkAddVsCopy16M alternates four operations on 16M-element tensors:
+// Add (which allocates its result), AddInto an existing tensor, the built-in
+// copy of one tensor's bytes into a preallocated buffer, and Clone. It
+// reports the fastest time of each in ms and their ratios. Taking the minimum of interleaved runs keeps
 // the ratio meaningful on a machine shared with other work.
 func BenchmarkAddVsCopy16M(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))

@@ -6,7 +6,7 @@ import (
 	"pare/ops/kernels"
 )
 
-// Where returns a where cond is non-zero and b elsewhere; the three shapes
+// Where selects a where cond is non-zero and b elsewhere. The three shapes
 // broadcast together.
 func Where(cond, a, b *Tensor) (*Tensor, error) {
 	shape, err := BroadcastShapes(cond.shape, a.shape)

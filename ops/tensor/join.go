@@ -88,8 +88,9 @@ func Split(t *Tensor, sizes []int, axis int) ([]*Tensor, error) {
 	return out, nil
 }
 
-// SplitEvery cuts t along axis into pieces of size chunk; the last piece is
-// smaller when chunk does not divide the axis (PyTorch's split with an int).
+// SplitEvery cuts t along axis into pieces of size chunk, as PyTorch's split
+// with an int does. The last piece is smaller when chunk does not divide the
+// axis.
 func SplitEvery(t *Tensor, chunk, axis int) ([]*Tensor, error) {
 	a, err := normAxis(axis, t.Ndim())
 	if err != nil {

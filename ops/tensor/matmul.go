@@ -7,12 +7,12 @@ import (
 	"pare/ops/kernels"
 )
 
-// Matmul returns the matrix product of a and b with NumPy's matmul rules:
-// 2-D operands multiply as matrices; higher ranks are stacks of matrices
-// whose leading (batch) dimensions broadcast; a 1-D a is a row vector and a
+// Matmul returns the matrix product of a and b with NumPy's matmul rules.
+// 2-D operands multiply as matrices. Higher ranks are stacks of matrices
+// whose leading (batch) dimensions broadcast. A 1-D a is a row vector and a
 // 1-D b a column vector, and that dimension is dropped from the result.
 // Transposed views are passed to Sgemm as transposed operands without a
-// copy; other strided views are copied first.
+// copy, and other strided views are copied first.
 func Matmul(a, b *Tensor) (*Tensor, error) { return MatmulContext(context.Background(), a, b) }
 
 // MatmulContext is Matmul that checks ctx between the matrices of a batch

@@ -7,9 +7,9 @@ import (
 	"pare/ops/kernels"
 )
 
-// Reductions take a list of axes (nil reduces every axis; negative axes
-// count from the end) and keepdims, which keeps the reduced axes as size 1
-// as in NumPy. Sums accumulate in float64.
+// Reductions take a list of axes and keepdims. nil reduces every axis, and
+// negative axes count from the end. keepdims keeps the reduced axes with
+// size 1, as in NumPy. Sums accumulate in float64.
 
 // sumBlock is the length of the blocks whose float64 partial sums are added
 // in order, so a long sum gives the same result for any number of workers.

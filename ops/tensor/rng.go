@@ -16,8 +16,9 @@ const rngStream = 0x9e3779b97f4a7c15
 
 // RNG is the generator behind every random tensor: PCG-DXSM from Go's
 // math/rand/v2 seeded with (seed, rngStream). Only its raw 64-bit outputs
-// are used; the conversions to floats, normals and bounded ints are defined
-// here, so a seed gives the same numbers on every machine and Go release.
+// are used, and the conversions to floats, normals and bounded ints are
+// defined here. So a seed gives the same numbers on every machine and Go
+// release, up to the rounding noted at Normal.
 // An RNG is not safe for concurrent use.
 type RNG struct {
 	src      *rand.PCG
