@@ -211,10 +211,12 @@ type simplex struct {
 	uOut     int
 	delta    float64
 
-	scratchOld []int
-	scratchNew []int
-	scratchPos []int
-	path       []int
+	// Scratch space of updateTree.
+	path    []int
+	pathIdx []int // 1 + index on the path being reversed, 0 elsewhere
+	last    []int
+	stack   []pendingEnd
+	runs    [][2]int
 }
 
 func newSimplex(a, b []float64, M Matrix) *simplex {
@@ -278,7 +280,7 @@ func newSimplex(a, b []float64, M Matrix) *simplex {
 	}
 
 	s.block = max(int(math.Sqrt(float64(s.arcs))), 10)
-	s.scratchPos = make([]int, s.nodes)
+	s.pathIdx = make([]int, s.nodes)
 	return s
 }
 
@@ -449,25 +451,86 @@ func (s *simplex) changeFlow() {
 }
 
 // updateTree re-hangs the subtree of uOut, which contains uIn, below vIn
-// through the entering arc: the path uIn → uOut is reversed, the subtree's
-// preorder (thread) is rebuilt and spliced after vIn, subtree sizes on both
-// sides of the cycle are adjusted, and the subtree's potentials shift so the
-// entering arc's reduced cost becomes zero. The cost is linear in the size
-// of the moved subtree.
+// through the entering arc: the path uIn = x_0, ..., x_k = uOut is reversed,
+// the subtree's potentials shift so the entering arc's reduced cost becomes
+// zero, and its preorder (thread) is rebuilt and spliced after vIn.
+//
+// The new preorder is seg(x_0), then seg(x_i) minus seg(x_{i-1}) for
+// i = 1..k, where seg(x) is x's old subtree, a contiguous run of the old
+// thread. Each difference is at most two runs, so only O(k) thread links
+// change. One walk over the moved subtree, which the potential shift needs
+// anyway, finds where each seg(x_i) ends.
 func (s *simplex) updateTree() {
 	uIn, vIn, uOut := s.uIn, s.vIn, s.uOut
 	size := s.succNum[uOut]
 
-	// Old preorder of the moved subtree, and each node's position in it.
-	old := s.scratchOld[:0]
-	for k, u := 0, uOut; k < size; k, u = k+1, s.thread[u] {
-		old = append(old, u)
-		s.scratchPos[u] = k
+	e := s.inArc
+	rc := s.arcCost(e) + s.pi[s.source(e)] - s.pi[s.target(e)]
+	shift := rc
+	if s.source(e) == uIn {
+		shift = -rc
 	}
-	s.scratchOld = old
-	before, after := s.revThrd[uOut], s.thread[old[size-1]]
+
+	path := s.path[:0]
+	for u := uIn; ; u = s.parent[u] {
+		path = append(path, u)
+		s.pathIdx[u] = len(path)
+		if u == uOut {
+			break
+		}
+	}
+	s.path = path
+	last := s.last[:0]
+	for range path {
+		last = append(last, -1)
+	}
+	s.last = last
+
+	// Walk the moved subtree in old preorder: shift potentials and record
+	// the last node of every seg(x_i). The segments are nested, so their
+	// pending ends form a stack with the nearest end on top.
+	stack := s.stack[:0]
+	u := uOut
+	for pos := 0; pos < size; pos++ {
+		s.pi[u] += shift
+		if k := s.pathIdx[u]; k > 0 {
+			stack = append(stack, pendingEnd{path: k - 1, pos: pos + s.succNum[u] - 1})
+		}
+		for len(stack) > 0 && stack[len(stack)-1].pos == pos {
+			last[stack[len(stack)-1].path] = u
+			stack = stack[:len(stack)-1]
+		}
+		u = s.thread[u]
+	}
+	s.stack = stack
+	for _, x := range path {
+		s.pathIdx[x] = 0
+	}
+
+	// Runs of the new preorder, from the old thread before any change.
+	runs := s.runs[:0]
+	runs = append(runs, [2]int{path[0], last[0]})
+	for i := 1; i < len(path); i++ {
+		runs = append(runs, [2]int{path[i], s.revThrd[path[i-1]]})
+		if last[i] != last[i-1] {
+			runs = append(runs, [2]int{s.thread[last[i-1]], last[i]})
+		}
+	}
+	s.runs = runs
+
+	// Cut the old subtree out of the thread and splice the runs after vIn.
+	before, after := s.revThrd[uOut], s.thread[last[len(last)-1]]
 	s.thread[before] = after
 	s.revThrd[after] = before
+	next := s.thread[vIn]
+	prev := vIn
+	for _, r := range runs {
+		s.thread[prev] = r[0]
+		s.revThrd[r[0]] = prev
+		prev = r[1]
+	}
+	s.thread[prev] = next
+	s.revThrd[next] = prev
 
 	// Subtree sizes change only strictly below the join.
 	for w := s.parent[uOut]; w != s.join; w = s.parent[w] {
@@ -477,36 +540,10 @@ func (s *simplex) updateTree() {
 		s.succNum[w] += size
 	}
 
-	// Path x0 = uIn, x1, ..., xk = uOut in the old tree.
-	path := s.path[:0]
-	for u := uIn; ; u = s.parent[u] {
-		path = append(path, u)
-		if u == uOut {
-			break
-		}
-	}
-	s.path = path
-
-	// New preorder: seg(x0), then seg(x_i) minus seg(x_{i-1}) for each i.
-	seq := s.scratchNew[:0]
-	prevStart, prevEnd := -1, -1
-	for _, x := range path {
-		start := s.scratchPos[x]
-		end := start + s.succNum[x]
-		if prevStart < 0 {
-			seq = append(seq, old[start:end]...)
-		} else {
-			seq = append(seq, old[start:prevStart]...)
-			seq = append(seq, old[prevEnd:end]...)
-		}
-		prevStart, prevEnd = start, end
-	}
-	s.scratchNew = seq
-
 	// Reverse the path: x_{i-1} becomes the parent of x_i, and x_i takes
-	// over x_{i-1}'s old tree arc with its direction flipped.
-	// The new subtree of x_i is the moved subtree minus the old subtree of
-	// x_{i-1}, which now lies above it.
+	// over x_{i-1}'s old tree arc with its direction flipped. The new
+	// subtree of x_i is the moved subtree minus the old subtree of x_{i-1},
+	// which now lies above it.
 	for i := len(path) - 1; i >= 1; i-- {
 		x, child := path[i], path[i-1]
 		s.parent[x] = child
@@ -515,35 +552,18 @@ func (s *simplex) updateTree() {
 		s.succNum[x] = size - s.succNum[child]
 	}
 	s.parent[uIn] = vIn
-	s.pred[uIn] = s.inArc
-	if s.source(s.inArc) == uIn {
+	s.pred[uIn] = e
+	if s.source(e) == uIn {
 		s.predDir[uIn] = dirUp
 	} else {
 		s.predDir[uIn] = dirDown
 	}
 	s.succNum[uIn] = size
+}
 
-	// Splice the new preorder right after vIn.
-	next := s.thread[vIn]
-	prev := vIn
-	for _, u := range seq {
-		s.thread[prev] = u
-		s.revThrd[u] = prev
-		prev = u
-	}
-	s.thread[prev] = next
-	s.revThrd[next] = prev
-
-	// Zero the entering arc's reduced cost by shifting the moved subtree.
-	e := s.inArc
-	rc := s.arcCost(e) + s.pi[s.source(e)] - s.pi[s.target(e)]
-	shift := rc
-	if s.source(e) == uIn {
-		shift = -rc
-	}
-	for _, u := range seq {
-		s.pi[u] += shift
-	}
+// pendingEnd is the preorder position where seg(x_path) ends.
+type pendingEnd struct {
+	path, pos int
 }
 
 // result recomputes the potentials from the final tree (removing the
