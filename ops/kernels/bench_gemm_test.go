@@ -38,3 +38,19 @@ func benchmarkSgemm(b *testing.B, backend string, m, n, k int) {
 	}
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkSgemmSmall times products small enough that call overhead (checks,
+// packing, buffers) dominates.
+func BenchmarkSgemmSmall(b *testing.B) {
+	for _, n := range []int{4, 16} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			x, y := randomSlice(rng, n*n), randomSlice(rng, n*n)
+			c := make([]float32, n*n)
+			b.ReportAllocs()
+			for b.Loop() {
+				Sgemm(false, false, n, n, n, 1, x, n, y, n, 0, c, n)
+			}
+		})
+	}
+}

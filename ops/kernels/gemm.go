@@ -19,11 +19,60 @@ import (
 // C do not propagate. Elements of c outside the m×n window are never written.
 //
 // Sgemm runs the fastest native backend for this CPU (see Backends) on up to
-// GOMAXPROCS goroutines. It panics when a dimension is negative, a stride is
+// GOMAXPROCS goroutines. Products of fewer than smallFlops operations skip
+// packing and run as row updates with the vector routines. It panics when a dimension is negative, a stride is
 // smaller than the row it describes, or a slice is too short, because those
 // are programming errors, not input errors.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if 2*m*n*k <= smallFlops {
+		checkSgemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+		sgemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	defaultBackend.sgemm(runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// smallFlops is the work (2·m·n·k) up to which Sgemm skips packing, whose
+// fixed cost exceeds the product itself for matrices of a few rows.
+const smallFlops = 1 << 14
+
+// sgemmSmall computes the product row by row: for each row i of C, beta
+// scaling, then one Axpy per element of op(A)'s row (or one Dot per element
+// of C when B is transposed). Arguments are already checked.
+func sgemmSmall(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+		if transB {
+			for j := range row {
+				var sum float32
+				if transA {
+					for p := 0; p < k; p++ {
+						sum += a[p*lda+i] * b[j*ldb+p]
+					}
+				} else {
+					sum = dotChunk(a[i*lda:i*lda+k], b[j*ldb:j*ldb+k])
+				}
+				row[j] += alpha * sum
+			}
+			continue
+		}
+		for p := 0; p < k; p++ {
+			var av float32
+			if transA {
+				av = a[p*lda+i]
+			} else {
+				av = a[i*lda+p]
+			}
+			axpyChunk(alpha*av, b[p*ldb:p*ldb+n], row)
+		}
+	}
 }
 
 // checkSgemmArgs panics with a descriptive message when the arguments do not

@@ -81,10 +81,18 @@ func lookupBackend(name string) (*gemmBackend, error) {
 	return nil, fmt.Errorf("kernels: unknown SGEMM backend %q, want one of %s", name, strings.Join(Backends(), ", "))
 }
 
-// SgemmWith is Sgemm on the named backend (see Backends; "" selects the
-// default) with at most threads goroutines. It returns an error only for an
-// unknown backend name and panics on invalid matrix arguments like Sgemm.
+// SgemmWith is Sgemm on the named backend (see Backends) with at most
+// threads goroutines. A named backend runs every size itself, without
+// Sgemm's unpacked path for small products. The empty name selects the
+// default backend, small-product path included. SgemmWith returns an error
+// only for an unknown backend name and panics on invalid matrix arguments
+// like Sgemm.
 func SgemmWith(backend string, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	if backend == "" && 2*m*n*k <= smallFlops {
+		checkSgemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+		sgemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return nil
+	}
 	bk, err := lookupBackend(backend)
 	if err != nil {
 		return err

@@ -29,7 +29,7 @@ type packedGemm struct {
 // because below it the cost of waking a second one is a large share.
 const serialFlops = 1 << 21
 
-// maxTile bounds mr·nr for the edge-tile buffer on the stack.
+// maxTile bounds mr·nr, the size of the edge-tile buffer.
 const maxTile = 512
 
 func roundUp(x, multiple int) int { return (x + multiple - 1) / multiple * multiple }
@@ -157,8 +157,9 @@ func (blk *gemmBlock) work() {
 	}
 	waitFor(func() bool { return blk.packDone.Load() == int64(blk.panels) })
 
-	aBuf := getBuffer(max(g.mc, g.mr) * kb)
+	aBuf := getBuffer(max(g.mc, g.mr)*kb + maxTile)
 	defer putBuffer(aBuf)
+	tile := (*aBuf)[len(*aBuf)-maxTile:]
 
 	if blk.colGroups == 1 {
 		for {
@@ -170,7 +171,7 @@ func (blk *gemmBlock) work() {
 			mb := min(count*g.mr, blk.m-ic)
 			ap := (*aBuf)[:count*g.mr*kb]
 			g.packA(blk.transA, blk.a, blk.lda, ic, mb, blk.pc, kb, ap)
-			g.macroKernel(kb, ap, blk.bp, mb, blk.nb, blk.alpha, blk.beta, blk.c[ic*blk.ldc:], blk.ldc)
+			g.macroKernel(kb, ap, blk.bp, mb, blk.nb, blk.alpha, blk.beta, blk.c[ic*blk.ldc:], blk.ldc, tile)
 		}
 	}
 
@@ -192,16 +193,15 @@ func (blk *gemmBlock) work() {
 		q1 := (group + 1) * blk.panels / blk.colGroups
 		j0 := q0 * g.nr
 		j1 := min(q1*g.nr, blk.nb)
-		g.macroKernel(kb, ap, blk.bp[q0*kb*g.nr:], mb, j1-j0, blk.alpha, blk.beta, blk.c[ic*blk.ldc+j0:], blk.ldc)
+		g.macroKernel(kb, ap, blk.bp[q0*kb*g.nr:], mb, j1-j0, blk.alpha, blk.beta, blk.c[ic*blk.ldc+j0:], blk.ldc, tile)
 	}
 }
 
 // macroKernel multiplies a packed mb×kb block of A by a packed kb×nb block of
 // B into C (top-left corner at c[0]), one mr×nr tile at a time. Tiles cut by
-// the edge of C are computed into a stack buffer and copied.
-func (g *packedGemm) macroKernel(kb int, ap, bp []float32, mb, nb int, alpha, beta float32, c []float32, ldc int) {
+// the edge of C are computed into tile (at least mr·nr elements) and copied.
+func (g *packedGemm) macroKernel(kb int, ap, bp []float32, mb, nb int, alpha, beta float32, c []float32, ldc int, tile []float32) {
 	mr, nr := g.mr, g.nr
-	var tile [maxTile]float32
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
 		bPanel := bp[(jr/nr)*kb*nr : (jr/nr+1)*kb*nr]

@@ -173,8 +173,13 @@ func checkUntouched(t *testing.T, name string, buf []float32, m, n, ldc int) {
 
 func TestSgemmConformance(t *testing.T) {
 	cases := conformanceCases()
-	for _, backend := range Backends() {
-		t.Run(backend, func(t *testing.T) {
+	// "" is the default entry, which adds the unpacked small-product path.
+	for _, backend := range append(Backends(), "") {
+		name := backend
+		if name == "" {
+			name = "default"
+		}
+		t.Run(name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 11))
 			for _, tc := range cases {
 				checkGemm(t, backend, tc, rng)
