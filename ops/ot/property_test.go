@@ -402,3 +402,36 @@ func TestDot2x4TwinsAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestSinkhornZeroWeights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 13))
+	a := []float64{0.3, 0, 0.5, 0.2}
+	b := []float64{0, 0.6, 0.4}
+	M := randMatrix(rng, 4, 3)
+	res, err := Sinkhorn(context.Background(), a, b, M, 1e-2, SinkhornOptions{MaxIter: 10000, StopThr: 1e-12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != Optimal {
+		t.Fatalf("status %v after %d iterations (err %g), want optimal", res.Status, res.Iterations, res.Err)
+	}
+	for j := 0; j < 3; j++ {
+		if p := res.Plan.At(1, j); p != 0 {
+			t.Errorf("plan[1,%d] = %g, want 0 for the zero-weight row", j, p)
+		}
+	}
+	for i := 0; i < 4; i++ {
+		if p := res.Plan.At(i, 0); p != 0 {
+			t.Errorf("plan[%d,0] = %g, want 0 for the zero-weight column", i, p)
+		}
+	}
+	for i, want := range a {
+		var got float64
+		for j := 0; j < 3; j++ {
+			got += res.Plan.At(i, j)
+		}
+		if math.Abs(got-want) > 1e-10 {
+			t.Errorf("row %d sums to %.17g, want %g", i, got, want)
+		}
+	}
+}

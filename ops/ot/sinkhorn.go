@@ -325,31 +325,38 @@ func safeLog(x float64) float64 {
 	return math.Log(x)
 }
 
+// needsAbsorb reports whether a nonzero scaling left [1/Tau, Tau]. Zero
+// scalings belong to zero weights and stay zero.
 func (s *sinkhornState) needsAbsorb() bool {
 	tau := s.opt.Tau
 	for _, x := range s.u {
-		if x > tau || x < 1/tau {
+		if x > tau || (x < 1/tau && x != 0) {
 			return true
 		}
 	}
 	for _, x := range s.v {
-		if x > tau || x < 1/tau {
+		if x > tau || (x < 1/tau && x != 0) {
 			return true
 		}
 	}
 	return false
 }
 
-// absorb folds the scalings into the potentials: α += ε log u, β += ε log v.
-// Zero scalings (zero weights) are clamped so potentials stay finite.
+// absorb folds the nonzero scalings into the potentials, α += ε log u and
+// β += ε log v, and resets them to 1. A zero scaling (zero weight) stays
+// zero, so its row or column of the plan stays empty.
 func (s *sinkhornState) absorb() {
 	for i, x := range s.u {
-		s.alpha[i] += s.eps * safeLog(x)
-		s.u[i] = 1
+		if x != 0 {
+			s.alpha[i] += s.eps * math.Log(x)
+			s.u[i] = 1
+		}
 	}
 	for j, x := range s.v {
-		s.beta[j] += s.eps * safeLog(x)
-		s.v[j] = 1
+		if x != 0 {
+			s.beta[j] += s.eps * math.Log(x)
+			s.v[j] = 1
+		}
 	}
 }
 
