@@ -209,6 +209,11 @@ func TestGradElementwise(t *testing.T) {
 		{name: "sigmoid", inputs: []gradInput{in(anyValue, 6)},
 			build: func(v []*Var) *Var { return Sigmoid(v[0]) },
 			ref:   func(x []nd) nd { return x[0].mapf(sigmoid64) }},
+		{name: "softplus", inputs: []gradInput{in(anyValue, 8)},
+			build: func(v []*Var) *Var { return Softplus(MulScalar(v[0], 20)) },
+			ref: func(x []nd) nd {
+				return x[0].mapf(func(a float64) float64 { return math.Log1p(math.Exp(20 * a)) })
+			}},
 		{name: "relu", inputs: []gradInput{in(anyValue, 8)},
 			build: func(v []*Var) *Var { return ReLU(v[0]) },
 			ref:   func(x []nd) nd { return x[0].mapf(func(a float64) float64 { return math.Max(a, 0) }) }},

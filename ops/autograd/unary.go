@@ -117,6 +117,15 @@ func sigmoid32(x float32) float32 {
 	return float32(e / (1 + e))
 }
 
+// Softplus returns log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) so
+// it neither overflows nor loses precision; its gradient is σ(x).
+func Softplus(x *Var) *Var {
+	return unary("softplus", x, func(x float32) float32 {
+		v := float64(x)
+		return float32(math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v))))
+	}, func(x, _ float32) float32 { return sigmoid32(x) })
+}
+
 // ReLU returns max(x, 0), with gradient 0 at 0.
 func ReLU(x *Var) *Var {
 	return unary("relu", x, func(x float32) float32 { return max(x, 0) }, func(x, _ float32) float32 {

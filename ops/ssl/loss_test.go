@@ -26,6 +26,9 @@ type lossCase struct {
 	shapes [][]int
 	build  func(v []*autograd.Var) *autograd.Var
 	ref    func(x [][]float64) float64
+	// noGrad lists inputs behind a stop-gradient: they must receive no
+	// gradient and are skipped in the finite-difference check.
+	noGrad map[int]bool
 }
 
 func checkLoss(t *testing.T, c lossCase) {
@@ -50,6 +53,12 @@ func checkLoss(t *testing.T, c lossCase) {
 	}
 	loss.Backward()
 	for i := range vars {
+		if c.noGrad[i] {
+			if vars[i].Grad != nil {
+				t.Errorf("%s: input %d is behind a stop-gradient but received a gradient", c.name, i)
+			}
+			continue
+		}
 		if vars[i].Grad == nil {
 			t.Errorf("%s: input %d received no gradient", c.name, i)
 			continue
