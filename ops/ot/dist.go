@@ -20,21 +20,21 @@ const (
 )
 
 // Dist returns the n×m matrix of costs metric(x[i], y[j]) between the rows
-// of x (n×d) and y (m×d).
+// of x (n×d) and y (m×d). Errors name x and y as POT does, x1 and x2.
 //
 // The squared Euclidean and cosine costs use one float64 GEMM for the inner
 // products: ‖x‖² + ‖y‖² − 2⟨x, y⟩, clamped at 0 because rounding can make a
 // tiny distance negative. The Euclidean cost is its square root. Cosine
 // rejects zero rows, for which the cost is undefined.
 func Dist(x, y Matrix, metric Metric) (Matrix, error) {
-	if err := checkCosts("x", x, false); err != nil {
+	if err := checkFinite("x1", x); err != nil {
 		return Matrix{}, err
 	}
-	if err := checkCosts("y", y, false); err != nil {
+	if err := checkFinite("x2", y); err != nil {
 		return Matrix{}, err
 	}
 	if x.Cols != y.Cols {
-		return Matrix{}, inputErr("y", fmt.Sprintf("%d columns", y.Cols), fmt.Sprintf("%d columns like x", x.Cols))
+		return Matrix{}, inputErr("x2", fmt.Sprintf("%d columns", y.Cols), fmt.Sprintf("%d columns like x1", x.Cols))
 	}
 	switch metric {
 	case SqEuclidean, Euclidean:
@@ -84,12 +84,12 @@ func cosine(x, y Matrix) (Matrix, error) {
 	nx, ny := rowSqNorms(x), rowSqNorms(y)
 	for i, v := range nx {
 		if v == 0 {
-			return Matrix{}, inputErr(fmt.Sprintf("x[%d]", i), "a zero vector", "a nonzero vector for the cosine metric")
+			return Matrix{}, inputErr(fmt.Sprintf("x1[%d]", i), "a zero vector", "a nonzero vector for the cosine metric")
 		}
 	}
 	for j, v := range ny {
 		if v == 0 {
-			return Matrix{}, inputErr(fmt.Sprintf("y[%d]", j), "a zero vector", "a nonzero vector for the cosine metric")
+			return Matrix{}, inputErr(fmt.Sprintf("x2[%d]", j), "a zero vector", "a nonzero vector for the cosine metric")
 		}
 	}
 	c := gemmABt(x, y)

@@ -129,7 +129,9 @@ func isUniform(w []float64) bool {
 
 // emdAssignment solves uniform square transport as linear assignment. With
 // weights w = a[0] on both sides, the plan is w·P for the optimal permutation
-// P, and (w·u, w·v) are optimal duals of the transport problem.
+// P. The assignment duals (u, v) are also optimal transport duals: they
+// satisfy u_i + v_j <= M_ij, and a·u + b·v = w·Σ_i (u_i + v_σ(i)) equals the
+// transport cost.
 func emdAssignment(a []float64, M Matrix) (*EMDResult, error) {
 	asg, err := LinearAssignment(M, false)
 	if err != nil {

@@ -69,7 +69,7 @@ type FreeSupportResult struct {
 // measure's weights must be non-negative with the mass of b.
 func FreeSupportBarycenter(ctx context.Context, locations []Matrix, measureWeights [][]float64, xInit Matrix, opt FreeSupportOptions) (*FreeSupportResult, error) {
 	k, d := xInit.Rows, xInit.Cols
-	if err := checkCosts("X_init", xInit, false); err != nil {
+	if err := checkFinite("X_init", xInit); err != nil {
 		return nil, err
 	}
 	if k == 0 {
@@ -96,7 +96,7 @@ func FreeSupportBarycenter(ctx context.Context, locations []Matrix, measureWeigh
 		}
 	}
 	for i, loc := range locations {
-		if err := checkCosts(fmt.Sprintf("measures_locations[%d]", i), loc, false); err != nil {
+		if err := checkFinite(fmt.Sprintf("measures_locations[%d]", i), loc); err != nil {
 			return nil, err
 		}
 		if loc.Cols != d {

@@ -129,10 +129,10 @@ func dot2x4Go(a0, a1, b0, b1, b2, b3 []float64) [8]float64 {
 // DotProducts returns the n×m matrix of inner products ⟨x[i], y[j]⟩ = x·yᵀ
 // for x (n×d) and y (m×d), computed in float64.
 func DotProducts(x, y Matrix) (Matrix, error) {
-	if err := checkShape("x", x); err != nil {
+	if err := checkFinite("x", x); err != nil {
 		return Matrix{}, err
 	}
-	if err := checkShape("y", y); err != nil {
+	if err := checkFinite("y", y); err != nil {
 		return Matrix{}, err
 	}
 	if x.Cols != y.Cols {

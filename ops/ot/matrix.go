@@ -80,6 +80,19 @@ func checkCosts(param string, m Matrix, nonNegative bool) error {
 	return nil
 }
 
+// checkFinite rejects NaN and infinite entries of a matrix of coordinates.
+func checkFinite(param string, m Matrix) error {
+	if err := checkShape(param, m); err != nil {
+		return err
+	}
+	for k, x := range m.Data {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return inputErr(fmt.Sprintf("%s[%d,%d]", param, k/m.Cols, k%m.Cols), fmt.Sprint(x), "a finite value")
+		}
+	}
+	return nil
+}
+
 // checkWeights rejects negative, NaN or infinite weights and a vector whose
 // length is not n, and returns the total mass.
 func checkWeights(param string, w []float64, n int) (float64, error) {

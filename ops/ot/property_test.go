@@ -321,12 +321,12 @@ func TestInputErrors(t *testing.T) {
 		{"dist width", func() error {
 			_, err := Dist(good, Matrix{Rows: 1, Cols: 3, Data: make([]float64, 3)}, SqEuclidean)
 			return err
-		}, "y: got 3 columns, want 2 columns like x"},
+		}, "x2: got 3 columns, want 2 columns like x1"},
 		{"dist metric", func() error { _, err := Dist(good, good, "hamming"); return err }, `metric: got "hamming"`},
 		{"dist cosine zero", func() error {
 			_, err := Dist(good, Matrix{Rows: 1, Cols: 2, Data: []float64{0, 0}}, Cosine)
 			return err
-		}, "y[0]: got a zero vector"},
+		}, "x2[0]: got a zero vector"},
 		{"barycenter weights", func() error {
 			_, err := Barycenter(ctx, Matrix{Rows: 2, Cols: 2, Data: []float64{0.5, 0.5, 0.5, 0.5}}, good, 0.1, BarycenterOptions{Weights: []float64{0.2, 0.2}})
 			return err
