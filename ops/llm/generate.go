@@ -70,7 +70,7 @@ func (m *Model) Step(kv *KVCache, token int) ([]float32, error) {
 	}
 	xn, _ := rmsNorm(x, 1, d, m.FinalNorm, c.NormEps)
 	logits := make([]float32, c.VocabSize)
-	kernels.Sgemm(false, true, 1, c.VocabSize, d, 1, xn, d, m.Head.Data(), d, 0, logits, c.VocabSize)
+	gemv(m.Head.Data(), c.VocabSize, d, xn, logits)
 	kv.Len++
 	return logits, nil
 }

@@ -14,7 +14,11 @@ const rowGrain = 16
 func linear(x []float32, n int, w, b *tensor.Tensor) []float32 {
 	out, in := w.Dim(0), w.Dim(1)
 	y := tensor.Alloc(n*out, n, out)
-	kernels.Sgemm(false, true, n, out, in, 1, x, in, w.Data(), in, 0, y, out)
+	if n == 1 {
+		gemv(w.Data(), out, in, x, y)
+	} else {
+		kernels.Sgemm(false, true, n, out, in, 1, x, in, w.Data(), in, 0, y, out)
+	}
 	if b != nil {
 		bias := b.Data()
 		kernels.ParallelFor(n, rowGrain, func(lo, hi int) {
@@ -27,6 +31,17 @@ func linear(x []float32, n int, w, b *tensor.Tensor) []float32 {
 		})
 	}
 	return y
+}
+
+// gemv computes y = W·x for W [out, in] with one dot product per row, in
+// parallel. Decoding one token is memory-bound, and this avoids the packing
+// that a GEMM does for every call.
+func gemv(w []float32, out, in int, x, y []float32) {
+	kernels.ParallelFor(out, 64, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			y[j] = kernels.Dot(w[j*in:(j+1)*in], x)
+		}
+	})
 }
 
 // linearBackward accumulates dW += dyᵀ·x (and db += Σ dy) unless dw is nil
