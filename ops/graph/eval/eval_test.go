@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // blobs returns n points in d dimensions around numClasses centers spaced
@@ -235,5 +237,48 @@ func TestPCA2Line(t *testing.T) {
 	// line: point 0 has s = −25 and the mean of s is −0.5, so |−24.5|·√6.
 	if got, want := math.Abs(proj[0]), 24.5*math.Sqrt(6); math.Abs(got-want) > 1e-6 {
 		t.Errorf("first projection: |%g|, want %g", proj[0], want)
+	}
+}
+
+func TestPCA2MatchesFullEigen(t *testing.T) {
+	n, d := 400, 40
+	rng := rand.New(rand.NewPCG(4, 4))
+	x := make([]float32, n*d)
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			x[i*d+j] = float32(rng.NormFloat64() * (1 + 3/float64(j+1)))
+		}
+	}
+	_, ratio, err := PCA2(x, n, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reference: full eigendecomposition of the covariance with gonum.
+	mean := make([]float64, d)
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			mean[j] += float64(x[i*d+j]) / float64(n)
+		}
+	}
+	c := mat.NewDense(n, d, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			c.Set(i, j, float64(x[i*d+j])-mean[j])
+		}
+	}
+	var cov mat.SymDense
+	cov.SymOuterK(1/float64(n-1), c.T())
+	var eig mat.EigenSym
+	eig.Factorize(&cov, false)
+	vals := eig.Values(nil)
+	total := 0.0
+	for _, v := range vals {
+		total += v
+	}
+	for k := 0; k < 2; k++ {
+		want := vals[d-1-k] / total
+		if math.Abs(ratio[k]-want) > 1e-5 {
+			t.Errorf("component %d: explained variance %g, want %g", k, ratio[k], want)
+		}
 	}
 }

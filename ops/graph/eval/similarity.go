@@ -3,9 +3,12 @@ package eval
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
+
+	"pare/ops/kernels"
 )
 
 // SimilaritySearch returns, for each k in ks, the mean over rows of the
@@ -28,7 +31,7 @@ func SimilaritySearch(emb []float32, n, d int, y []int, ks []int) ([]float64, er
 			return nil, fmt.Errorf("eval: similarity search k = %d, want 1 <= k < %d", k, n)
 		}
 	}
-	unit := make([]float64, n*d)
+	unit := make([]float32, n*d)
 	for i := 0; i < n; i++ {
 		norm := 0.0
 		for _, v := range emb[i*d : (i+1)*d] {
@@ -39,18 +42,17 @@ func SimilaritySearch(emb []float32, n, d int, y []int, ks []int) ([]float64, er
 			norm = 1
 		}
 		for j, v := range emb[i*d : (i+1)*d] {
-			unit[i*d+j] = float64(v) / norm
+			unit[i*d+j] = float32(float64(v) / norm)
 		}
 	}
-	u := mat.NewDense(n, d, unit)
-	var sim mat.Dense
-	sim.Mul(u, u.T())
+	sim := make([]float32, n*n)
+	kernels.Sgemm(false, true, n, n, d, 1, unit, d, unit, d, 0, sim, n)
 
 	kmax := slices.Max(ks)
 	sums := make([]float64, len(ks))
 	idx := make([]int, 0, n-1)
 	for i := 0; i < n; i++ {
-		row := sim.RawRowView(i)
+		row := sim[i*n : (i+1)*n]
 		idx = idx[:0]
 		for j := 0; j < n; j++ {
 			if j != i {
@@ -78,7 +80,7 @@ func SimilaritySearch(emb []float32, n, d int, y []int, ks []int) ([]float64, er
 
 // partialTop reorders idx so that its first k entries are those with the
 // largest score, in decreasing order (ties by smaller index).
-func partialTop(idx []int, score []float64, k int) {
+func partialTop[F float32 | float64](idx []int, score []F, k int) {
 	less := func(a, b int) bool {
 		if score[a] != score[b] {
 			return score[a] > score[b]
@@ -105,7 +107,10 @@ func partialTop(idx []int, score []float64, k int) {
 
 // PCA2 projects the rows of x (n×d) onto the two leading principal
 // components of the centered data and returns the n×2 coordinates and the
-// fraction of variance each component explains.
+// fraction of the total variance each component explains. The components
+// come from block power iteration on the covariance matrix (see topEigen),
+// which needs far less work than a full eigendecomposition when d is in the
+// hundreds.
 func PCA2(x []float32, n, d int) ([]float64, [2]float64, error) {
 	var ratio [2]float64
 	if n < 2 || d < 1 || len(x) != n*d {
@@ -120,38 +125,136 @@ func PCA2(x []float32, n, d int) ([]float64, [2]float64, error) {
 	for j := range mean {
 		mean[j] /= float64(n)
 	}
-	centered := mat.NewDense(n, d, nil)
+	centered := make([]float32, n*d)
 	for i := 0; i < n; i++ {
 		for j := 0; j < d; j++ {
-			centered.Set(i, j, float64(x[i*d+j])-mean[j])
+			centered[i*d+j] = float32(float64(x[i*d+j]) - mean[j])
 		}
 	}
-	var cov mat.SymDense
-	cov.SymOuterK(1/float64(n-1), centered.T())
-	var eig mat.EigenSym
-	if !eig.Factorize(&cov, true) {
-		return nil, ratio, fmt.Errorf("eval: PCA eigendecomposition did not converge")
-	}
-	vals := eig.Values(nil) // ascending
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
+	cov32 := make([]float32, d*d)
+	kernels.Sgemm(true, false, d, d, n, float32(1/float64(n-1)), centered, d, centered, d, 0, cov32, d)
+	cov := mat.NewSymDense(d, nil)
 	total := 0.0
-	for _, v := range vals {
-		total += math.Max(v, 0)
+	for i := 0; i < d; i++ {
+		total += float64(cov32[i*d+i])
+		for j := i; j < d; j++ {
+			cov.SetSym(i, j, float64(cov32[i*d+j]))
+		}
+	}
+
+	comps, vals, err := topEigen(cov, min(2, d))
+	if err != nil {
+		return nil, ratio, err
 	}
 	out := make([]float64, n*2)
-	for c := 0; c < min(2, d); c++ {
-		col := d - 1 - c
+	for c := range comps {
 		if total > 0 {
-			ratio[c] = math.Max(vals[col], 0) / total
+			ratio[c] = math.Max(vals[c], 0) / total
 		}
 		for i := 0; i < n; i++ {
 			s := 0.0
 			for j := 0; j < d; j++ {
-				s += centered.At(i, j) * vecs.At(j, col)
+				s += float64(centered[i*d+j]) * comps[c][j]
 			}
 			out[i*2+c] = s
 		}
 	}
 	return out, ratio, nil
+}
+
+// topEigen returns the k leading eigenvectors and eigenvalues of the
+// symmetric positive semi-definite matrix c, by simultaneous (block power)
+// iteration with a block of max(k, 16) vectors (at most d) followed by a
+// Rayleigh-Ritz step. Iteration stops when the Rayleigh quotients of the
+// first k block columns change by less than 1e-10 relative, or after 500
+// iterations.
+//
+// NOTE: with a nearly flat spectrum (λ_k close to λ_17) 500 iterations may
+// not separate the leading directions; the projection is then one of many
+// almost equivalent ones, and the explained-variance ratios stay accurate.
+func topEigen(c *mat.SymDense, k int) ([][]float64, []float64, error) {
+	d := c.SymmetricDim()
+	b := min(d, max(k, 16))
+	rng := rand.New(rand.NewPCG(0x9ca, 2))
+	q := mat.NewDense(d, b, nil)
+	for i := 0; i < d; i++ {
+		for j := 0; j < b; j++ {
+			q.Set(i, j, rng.NormFloat64())
+		}
+	}
+	orthonormalize(q)
+	var z mat.Dense
+	prev := make([]float64, b)
+	for iter := 0; iter < 500; iter++ {
+		z.Mul(c, q)
+		// The leading columns converge first; only they are checked.
+		changed := 0.0
+		for j := 0; j < k; j++ {
+			r := mat.Dot(q.ColView(j), z.ColView(j))
+			changed = math.Max(changed, math.Abs(r-prev[j])/math.Max(math.Abs(r), 1e-300))
+			prev[j] = r
+		}
+		q.Copy(&z)
+		orthonormalize(q)
+		if iter > 10 && changed < 1e-10 {
+			break
+		}
+	}
+
+	var small mat.Dense // qᵀ c q, b×b
+	z.Mul(c, q)
+	small.Mul(q.T(), &z)
+	sym := mat.NewSymDense(b, nil)
+	for i := 0; i < b; i++ {
+		for j := i; j < b; j++ {
+			sym.SetSym(i, j, (small.At(i, j)+small.At(j, i))/2)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(sym, true) {
+		return nil, nil, fmt.Errorf("eval: PCA eigendecomposition did not converge")
+	}
+	vals := eig.Values(nil) // ascending
+	var vecs, full mat.Dense
+	eig.VectorsTo(&vecs)
+	full.Mul(q, &vecs)
+	comps := make([][]float64, k)
+	out := make([]float64, k)
+	for c := 0; c < k; c++ {
+		col := b - 1 - c
+		comps[c] = mat.Col(nil, col, &full)
+		out[c] = vals[col]
+	}
+	return comps, out, nil
+}
+
+// orthonormalize applies modified Gram-Schmidt to the columns of q. A
+// column that becomes zero is left as zero.
+func orthonormalize(q *mat.Dense) {
+	d, b := q.Dims()
+	col := make([]float64, d)
+	for j := 0; j < b; j++ {
+		mat.Col(col, j, q)
+		for p := 0; p < j; p++ {
+			prev := mat.Col(nil, p, q)
+			dot := 0.0
+			for i := range col {
+				dot += col[i] * prev[i]
+			}
+			for i := range col {
+				col[i] -= dot * prev[i]
+			}
+		}
+		norm := 0.0
+		for _, v := range col {
+			norm += v * v
+		}
+		norm = math.Sqrt(norm)
+		if norm > 0 {
+			for i := range col {
+				col[i] /= norm
+			}
+		}
+		q.SetCol(j, col)
+	}
 }
