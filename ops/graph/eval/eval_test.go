@@ -3,6 +3,8 @@ package eval
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
@@ -280,5 +282,21 @@ func TestPCA2MatchesFullEigen(t *testing.T) {
 		if math.Abs(ratio[k]-want) > 1e-5 {
 			t.Errorf("component %d: explained variance %g, want %g", k, ratio[k], want)
 		}
+	}
+}
+
+func TestPCAScatterWritesPNG(t *testing.T) {
+	x, y := blobs(60, 3, 3, 2)
+	path := filepath.Join(t.TempDir(), "pca.png")
+	ratio, err := PCAScatter(path, x, 60, 3, y, []string{"a", "b", "c"}, "blobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 8 || string(b[1:4]) != "PNG" {
+		t.Errorf("output: got %d bytes (%v), want a PNG file", len(b), err)
+	}
+	if ratio[0] < ratio[1] || ratio[0]+ratio[1] > 1+1e-9 {
+		t.Errorf("explained variance %v, want decreasing ratios summing to at most 1", ratio)
 	}
 }
