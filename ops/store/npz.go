@@ -144,10 +144,19 @@ func readNpzMember(m *zip.File, archiveSize int64, name string) (*Array, error) 
 		return nil, formatErr(label, int64(len(head)), "array data of dtype %s and shape %v needs %d bytes, the member has %d", h.dtype, h.shape, h.dataBytes, int64(m.UncompressedSize64)-int64(len(head)))
 	}
 
-	body := make([]byte, h.dataBytes)
-	if _, err := io.ReadFull(rc, body); err != nil {
-		return nil, formatErr(label, int64(len(head)), "reading array data: %v", err)
+	// A stored member's size is bounded by the archive, so its buffer is
+	// allocated at once. A deflated member may declare up to 1032 times its
+	// compressed size, so its buffer grows only as decompressed data arrives.
+	initial := h.dataBytes
+	if m.Method == zip.Deflate {
+		initial = min(initial, 64<<20)
 	}
+	buf := bytes.NewBuffer(make([]byte, 0, initial))
+	got, err := io.Copy(buf, io.LimitReader(rc, h.dataBytes))
+	if err != nil || got != h.dataBytes {
+		return nil, formatErr(label, int64(len(head))+got, "array data ends after %d of %d bytes: %v", got, h.dataBytes, err)
+	}
+	body := buf.Bytes()
 	// The checksum is verified by archive/zip once the member is read to EOF.
 	if _, err := rc.Read(make([]byte, 1)); err != nil && !errors.Is(err, io.EOF) {
 		return nil, formatErr(label, int64(len(head)), "%v", err)
