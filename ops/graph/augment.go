@@ -56,6 +56,31 @@ func (a *Augmentor) View(g *Graph) (*Graph, error) {
 	return out, nil
 }
 
+// ViewBatch returns a batch whose graphs are augmented views of b's graphs,
+// for graph-level methods (GraphCL). One call is one step: the graphs are
+// augmented in order from that step's single random stream, so each graph
+// gets different randomness and the whole batch repeats for the same seed
+// and step. Graph labels are kept.
+func (a *Augmentor) ViewBatch(b *Batch) (*Batch, error) {
+	rng := rand.New(rand.NewPCG(a.seed, a.step))
+	if !a.frozen {
+		a.step++
+	}
+	graphs, err := b.Graphs()
+	if err != nil {
+		return nil, err
+	}
+	for i, g := range graphs {
+		for _, aug := range a.Augs {
+			if g, err = aug.Apply(g, rng); err != nil {
+				return nil, fmt.Errorf("graph: augmentation %s of graph %d: %w", aug.Name(), i, err)
+			}
+		}
+		graphs[i] = g
+	}
+	return NewBatch(graphs, b.Labels, b.NumClasses)
+}
+
 func checkProb(name string, p float64) error {
 	if !(p >= 0 && p <= 1) {
 		return fmt.Errorf("%s: probability %g, want a value in [0, 1]", name, p)

@@ -297,3 +297,34 @@ func TestDiffusionMatchesClosedForm(t *testing.T) {
 		t.Error("top_k and eps together: got no error")
 	}
 }
+
+func TestViewBatchAugmentsEachGraph(t *testing.T) {
+	var graphs []*Graph
+	for i := 0; i < 5; i++ {
+		graphs = append(graphs, ringGraph(20+i, 3))
+	}
+	b, err := NewBatch(graphs, []int{0, 1, 0, 1, 1}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1 := NewAugmentor(3, NodeDropping{P: 0.2})
+	a2 := NewAugmentor(3, NodeDropping{P: 0.2})
+	v1, err := a1.ViewBatch(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, _ := a2.ViewBatch(b)
+	for i := 0; i < 5; i++ {
+		want := (20 + i) - int(0.2*float64(20+i))
+		if got := v1.Ptr[i+1] - v1.Ptr[i]; got != want {
+			t.Errorf("graph %d: %d nodes after dropping, want %d", i, got, want)
+		}
+	}
+	if !reflect.DeepEqual(v1.Union.Adj.Indices, v2.Union.Adj.Indices) || !reflect.DeepEqual(v1.Labels, b.Labels) {
+		t.Error("same seed: batch views differ, or labels changed")
+	}
+	v3, _ := a1.ViewBatch(b)
+	if reflect.DeepEqual(v1.Union.Adj.Indices, v3.Union.Adj.Indices) {
+		t.Error("next step: batch view repeated, want resampling")
+	}
+}
