@@ -513,6 +513,16 @@ func TestGradNormsAndLosses(t *testing.T) {
 		{name: "layer norm", inputs: []gradInput{in(anyValue, 3, 5), in(anyValue, 5), in(anyValue, 5)},
 			build: func(v []*Var) *Var { return LayerNorm(v[0], v[1], v[2], 1e-5) },
 			ref:   func(x []nd) nd { return layerNorm(x[0], x[1], x[2], 1e-5) }},
+		{name: "batch norm", inputs: []gradInput{in(anyValue, 5, 3), in(anyValue, 3), in(anyValue, 3)},
+			build: func(v []*Var) *Var {
+				y, _, _ := BatchNorm(v[0], v[1], v[2], 1e-5)
+				return y
+			},
+			ref: func(x []nd) nd {
+				cols := layerNorm(x[0].permute(1, 0), ndOnes(5), ndZeros(5), 1e-5).permute(1, 0)
+				cols = bcast(cols, x[1], func(a, b float64) float64 { return a * b })
+				return bcast(cols, x[2], func(a, b float64) float64 { return a + b })
+			}},
 		{name: "rms norm", inputs: []gradInput{in(anyValue, 2, 2, 4), in(anyValue, 4)},
 			build: func(v []*Var) *Var { return RMSNorm(v[0], v[1], 1e-6) },
 			ref:   func(x []nd) nd { return rms(x[0], x[1], 1e-6) }},

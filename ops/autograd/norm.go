@@ -291,3 +291,103 @@ func Dropout(x *Var, p float64, rng *rand.Rand) *Var {
 	}
 	return out
 }
+
+// BatchNorm normalises each column of x [N, C] over its N rows to zero mean
+// and unit biased variance, then applies gamma and beta of size C (either
+// may be nil): batch normalisation in training mode (Ioffe and Szegedy,
+// arXiv:1502.03167). It also returns the batch mean and the unbiased
+// variance per column, which a layer blends into its running statistics as
+// torch.nn.BatchNorm1d does.
+func BatchNorm(x, gamma, beta *Var, eps float32) (out *Var, mean, unbiasedVar []float32) {
+	shape := x.Shape()
+	if len(shape) != 2 || shape[0] < 2 {
+		throw("batch_norm", "input has shape %s; want (N, C) with N >= 2", tensor.ShapeString(shape))
+	}
+	n, c := shape[0], shape[1]
+	checkAffine("batch_norm", "gamma", gamma, c)
+	checkAffine("batch_norm", "beta", beta, c)
+	xd := x.Data()
+	mean = make([]float32, c)
+	unbiasedVar = make([]float32, c)
+	rstd := make([]float32, c)
+	m64 := make([]float64, c)
+	v64 := make([]float64, c)
+	for r := 0; r < n; r++ {
+		for j, v := range xd[r*c : (r+1)*c] {
+			m64[j] += float64(v)
+		}
+	}
+	for j := range m64 {
+		m64[j] /= float64(n)
+	}
+	for r := 0; r < n; r++ {
+		for j, v := range xd[r*c : (r+1)*c] {
+			dv := float64(v) - m64[j]
+			v64[j] += dv * dv
+		}
+	}
+	for j := range v64 {
+		mean[j] = float32(m64[j])
+		unbiasedVar[j] = float32(v64[j] / float64(n-1))
+		rstd[j] = float32(1 / math.Sqrt(v64[j]/float64(n)+float64(eps)))
+	}
+
+	var gd, bd []float32
+	if gamma != nil {
+		gd = gamma.Data()
+	}
+	if beta != nil {
+		bd = beta.Data()
+	}
+	outT := tensor.New(n, c)
+	od := outT.Data()
+	xhat := make([]float32, n*c)
+	for r := 0; r < n; r++ {
+		for j := 0; j < c; j++ {
+			h := (xd[r*c+j] - mean[j]) * rstd[j]
+			xhat[r*c+j] = h
+			y := h
+			if gd != nil {
+				y *= gd[j]
+			}
+			if bd != nil {
+				y += bd[j]
+			}
+			od[r*c+j] = y
+		}
+	}
+	out = result("batch_norm", outT, x, gamma, beta)
+	if !out.requiresGrad {
+		return out, mean, unbiasedVar
+	}
+	out.backward = func(g []float32) {
+		if x.requiresGrad {
+			// Per column: dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with
+			// ĝ = g·gamma and means over the rows.
+			m1 := make([]float32, c)
+			m2 := make([]float32, c)
+			for r := 0; r < n; r++ {
+				for j := 0; j < c; j++ {
+					gh := g[r*c+j]
+					if gd != nil {
+						gh *= gd[j]
+					}
+					m1[j] += gh
+					m2[j] += gh * xhat[r*c+j]
+				}
+			}
+			gx := x.gradData()
+			for r := 0; r < n; r++ {
+				for j := 0; j < c; j++ {
+					gh := g[r*c+j]
+					if gd != nil {
+						gh *= gd[j]
+					}
+					gx[r*c+j] += rstd[j] * (gh - m1[j]/float32(n) - xhat[r*c+j]*m2[j]/float32(n))
+				}
+			}
+		}
+		accumulateAffine(g, xhat, n, c, gamma, beta)
+	}
+	return out, mean, unbiasedVar
+}

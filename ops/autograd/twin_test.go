@@ -219,3 +219,11 @@ func (a nd) permute(perm ...int) nd {
 
 // rowsLast applies f to each row over the last axis.
 func (a nd) rowsLast(f func([]float64) []float64) nd { return a.lines(len(a.shape)-1, f) }
+
+func ndOnes(shape ...int) nd {
+	out := ndZeros(shape...)
+	for i := range out.data {
+		out.data[i] = 1
+	}
+	return out
+}

@@ -145,3 +145,19 @@ func TestCSRValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchNormStatistics(t *testing.T) {
+	x := Param(tensor.MustFromSlice([]float32{1, 10, 2, 20, 6, 30}, 3, 2))
+	_, mean, unbiased := BatchNorm(x, nil, nil, 1e-5)
+	// Column 0: 1, 2, 6 → mean 3, Σ(x−m)² = 14, unbiased variance 7.
+	// Column 1: 10, 20, 30 → mean 20, Σ(x−m)² = 200, variance 100.
+	wantMean, wantVar := []float32{3, 20}, []float32{7, 100}
+	for j := range wantMean {
+		if mean[j] != wantMean[j] {
+			t.Errorf("mean[%d] got %g, want %g", j, mean[j], wantMean[j])
+		}
+		if unbiased[j] != wantVar[j] {
+			t.Errorf("variance[%d] got %g, want %g", j, unbiased[j], wantVar[j])
+		}
+	}
+}

@@ -295,3 +295,24 @@ func TestLinearRegressionConverges(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchNorm1dRunningStatistics(t *testing.T) {
+	bn, err := NewBatchNorm1d(1, 0.1, 1e-5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := autograd.Const(tensor.MustFromSlice([]float32{1, 2, 6}, 3, 1))
+	bn.Forward(x, true)
+	// Batch mean 3 and unbiased variance 7 blended with 0 and 1 at 0.1.
+	if got, want := bn.RunningMean[0], float32(0.3); math.Abs(float64(got-want)) > 1e-6 {
+		t.Errorf("running mean got %g, want %g", got, want)
+	}
+	if got, want := bn.RunningVar[0], float32(0.9+0.7); math.Abs(float64(got-want)) > 1e-6 {
+		t.Errorf("running variance got %g, want %g", got, want)
+	}
+	// Evaluation uses the running statistics: (6 − 0.3)/√(1.6 + 1e-5).
+	y := bn.Forward(x, false).Data()
+	if want := (6 - 0.3) / math.Sqrt(1.6+1e-5); math.Abs(float64(y[2])-want) > 1e-5 {
+		t.Errorf("evaluation output got %g, want %g", y[2], want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"pare/ops/autograd"
+	"pare/ops/nn"
 	"pare/ops/tensor"
 )
 
@@ -290,4 +291,35 @@ func TestInfoNCEShapeErrors(t *testing.T) {
 	if err := autograd.Catch(func() { InfoNCE(a, a, 0, 2) }); err == nil {
 		t.Error("tau 0: got no error, want one")
 	}
+}
+
+func TestGINLayerGradients(t *testing.T) {
+	// Triangle 0–1–2 plus an isolated node 3, unweighted.
+	adj := &autograd.CSR{Rows: 4, Cols: 4, Indptr: []int{0, 2, 4, 6, 6}, Indices: []int32{1, 2, 0, 2, 0, 1}}
+	const in, hidden = 2, 3
+	c := lossCase{
+		name:   "gin",
+		shapes: [][]int{{4, in}, {in, hidden}, {hidden}, {hidden, 1}, {1}},
+		build: func(v []*autograd.Var) *autograd.Var {
+			l := &GINLayer{Eps: 0.5, MLP: &MLP{Act: ActReLU, Layers: []*nn.Linear{{W: v[1], B: v[2]}, {W: v[3], B: v[4]}}}}
+			return autograd.SumAll(l.Forward(adj, v[0]))
+		},
+		ref: func(x [][]float64) float64 {
+			agg := denseRef(adj, x[0], in)
+			var total float64
+			for i := 0; i < 4; i++ {
+				var out float64
+				for k := 0; k < hidden; k++ {
+					z := x[2][k]
+					for j := 0; j < in; j++ {
+						z += (agg[i*in+j] + 1.5*x[0][i*in+j]) * x[1][j*hidden+k]
+					}
+					out += math.Max(z, 0) * x[3][k]
+				}
+				total += out + x[4][0]
+			}
+			return total
+		},
+	}
+	checkLoss(t, c)
 }
