@@ -235,15 +235,25 @@ func (v *Augmentor) Attr(name string) (starlark.Value, error) {
 		return starlark.Bool(v.a.Frozen()), nil
 	case "view":
 		return starlark.NewBuiltin("graph.augmentor.view", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			g, err := oneGraph(fn, args, kwargs)
-			if err != nil {
+			var gV starlark.Value
+			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "g", &gV); err != nil {
 				return nil, err
 			}
-			view, err := v.a.View(g)
-			if err != nil {
-				return nil, host.Errorf(fn, "%v", err)
+			switch g := gV.(type) {
+			case *Graph:
+				view, err := v.a.View(g.g)
+				if err != nil {
+					return nil, host.Errorf(fn, "%v", err)
+				}
+				return WrapGraph(view), nil
+			case *Batch:
+				view, err := v.a.ViewBatch(g.b)
+				if err != nil {
+					return nil, host.Errorf(fn, "%v", err)
+				}
+				return &Batch{b: view, classValues: g.classValues}, nil
 			}
-			return WrapGraph(view), nil
+			return nil, host.Errorf(fn, "g: got %s, want a graph.graph or graph.batch", gV.Type())
 		}), nil
 	case "freeze":
 		return starlark.NewBuiltin("graph.augmentor.freeze", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -84,7 +84,8 @@ graph.batch it also has num_graphs.`},
 Return a graph.augmentor that applies the list of augmentations in order.
 Its view(g) draws fresh randomness on every call (step k uses the random
 stream (seed, k)), so views change from step to step and repeat exactly for
-the same seed. freeze() makes later views repeat the current step's
+the same seed. view(batch) augments every graph of a graph.batch in one
+step. freeze() makes later views repeat the current step's
 randomness; step is the number of views drawn.`},
 			{Name: "augment", Fn: augment, Doc: `augment(g, augmentations, seed=0)
 
