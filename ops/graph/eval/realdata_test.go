@@ -54,7 +54,7 @@ func TestProbeOnPropagatedCoraFeatures(t *testing.T) {
 
 // TestSVMOnMUTAGAtomCounts cross-validates a linear SVM on each molecule's
 // atom-type counts (the sum of its one-hot node features). It measured
-// 0.851 ± 0.071; the test asks only for more than the majority rate,
+// 0.851 ± 0.071. The test requires only more than the majority rate,
 // 125/188 = 0.665.
 func TestSVMOnMUTAGAtomCounts(t *testing.T) {
 	b, _, err := graph.LoadTU(filepath.Join(dataRoot(t), "graph/MUTAG"))
