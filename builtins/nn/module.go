@@ -9,7 +9,7 @@ import "pare/builtins/host"
 
 const moduleDoc = `Differentiation and training.
 
-nn.grad(fn, params) calls fn with traced copies of the parameter tensors;
+nn.grad(fn, params) calls fn with traced versions of the parameter tensors;
 every tensor operation inside (operators, methods, tensor.* and nn.*
 functions) records onto a graph, and the gradient of the scalar result is
 computed in reverse mode. Optimizers (sgd, adam, adamw) update the parameter

@@ -43,7 +43,8 @@ type Activation int
 const (
 	ActNone Activation = iota
 	ActReLU
-	ActPReLU
+	ActPReLU       // one learned slope per channel, as torch.nn.PReLU(C)
+	ActPReLUShared // one learned slope per layer, as torch.nn.PReLU()
 	ActELU
 )
 
@@ -85,12 +86,12 @@ func (l *GCNLayer) Forward(adj autograd.SparseMatrix, x Input) *autograd.Var {
 	return l.Propagate(adj, l.Transform(x))
 }
 
-// GCN is a stack of GCN layers, each followed by an activation (PReLU with
-// one learned slope per channel, initialised to 0.25 as torch.nn.PReLU).
+// GCN is a stack of GCN layers, each followed by an activation (PReLU
+// slopes start at 0.25 as in torch.nn.PReLU).
 type GCN struct {
 	Layers []*GCNLayer
 	Act    Activation
-	Slopes []*autograd.Var // PReLU slopes, one per layer when Act is ActPReLU
+	Slopes []*autograd.Var // PReLU slopes, one Var per layer for the PReLU activations
 }
 
 // NewGCN returns a GCN with the given widths: sizes[0] inputs, then one
@@ -106,8 +107,12 @@ func NewGCN(sizes []int, act Activation, rng *rand.Rand) (*GCN, error) {
 			return nil, err
 		}
 		g.Layers = append(g.Layers, l)
-		if act == ActPReLU {
-			s := tensor.New(sizes[i+1])
+		if act == ActPReLU || act == ActPReLUShared {
+			width := sizes[i+1]
+			if act == ActPReLUShared {
+				width = 1
+			}
+			s := tensor.New(width)
 			for j := range s.Data() {
 				s.Data()[j] = 0.25
 			}
@@ -122,7 +127,7 @@ func (g *GCN) Activate(i int, h *autograd.Var) *autograd.Var {
 	switch g.Act {
 	case ActReLU:
 		return autograd.ReLU(h)
-	case ActPReLU:
+	case ActPReLU, ActPReLUShared:
 		return autograd.PReLU(h, g.Slopes[i])
 	case ActELU:
 		return autograd.ELU(h, 1)
