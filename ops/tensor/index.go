@@ -79,18 +79,31 @@ func IndexSelect(t *Tensor, axis int, indices *Tensor) (*Tensor, error) {
 	if indices.Ndim() != 1 {
 		return nil, fmt.Errorf("tensor: index_select: indices have shape %s; want a 1-D tensor", ShapeString(indices.shape))
 	}
-	idx := indices.Data()
+	n := t.shape[a]
+	vals := indices.Data()
+	idx := make([]int, len(vals))
+	for k, v := range vals {
+		if idx[k], err = indexAt(v, n, func() string { return fmt.Sprintf("index_select: indices[%d]", k) }); err != nil {
+			return nil, err
+		}
+	}
+
+	// Seen as [outer, n, inner], the result is [outer, len(idx), inner].
+	outer, inner := 1, 1
+	for d := range a {
+		outer *= t.shape[d]
+	}
+	for d := a + 1; d < t.Ndim(); d++ {
+		inner *= t.shape[d]
+	}
 	shape := append([]int(nil), t.shape...)
 	shape[a] = len(idx)
 	out := New(shape...)
-	for k, v := range idx {
-		i, err := indexAt(v, t.shape[a], func() string { return fmt.Sprintf("index_select: indices[%d]", k) })
-		if err != nil {
-			return nil, err
+	src := t.Contiguous().Data()
+	for o := range outer {
+		for k, i := range idx {
+			copy(out.data[(o*len(idx)+k)*inner:(o*len(idx)+k+1)*inner], src[(o*n+i)*inner:(o*n+i+1)*inner])
 		}
-		src, _ := t.Select(a, i)
-		dst, _ := out.Select(a, k)
-		copyInto(dst, src)
 	}
 	return out, nil
 }
@@ -104,25 +117,9 @@ func Gather(t *Tensor, axis int, index *Tensor) (*Tensor, error) {
 		return nil, err
 	}
 	out := New(index.shape...)
-	pos := 0
-	var failure error
-	index.each(func(off int) {
-		if failure != nil {
-			return
-		}
-		coord := unravel(pos, index.shape)
-		i, err := indexAt(index.data[off], t.shape[a], func() string { return fmt.Sprintf("gather: index%v", coord) })
-		if err != nil {
-			failure = err
-			return
-		}
-		coord[a] = i
-		src, _ := t.index(coord)
-		out.data[pos] = t.data[src]
-		pos++
-	})
-	if failure != nil {
-		return nil, failure
+	err = walkIndex("gather", t, a, index, func(pos, off int) { out.data[pos] = t.data[off] })
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -139,35 +136,60 @@ func Scatter(t *Tensor, axis int, index, src *Tensor, add bool) (*Tensor, error)
 	}
 	out := t.Clone()
 	srcVals := src.Data()
-	pos := 0
-	var failure error
-	index.each(func(off int) {
-		if failure != nil {
-			return
-		}
-		coord := unravel(pos, index.shape)
-		i, err := indexAt(index.data[off], t.shape[a], func() string { return fmt.Sprintf("scatter: index%v", coord) })
-		if err != nil {
-			failure = err
-			return
-		}
-		coord[a] = i
-		dst, _ := out.index(coord)
+	err = walkIndex("scatter", out, a, index, func(pos, off int) {
 		v := srcVals[0]
 		if len(srcVals) > 1 {
 			v = srcVals[pos]
 		}
 		if add {
-			out.data[dst] += v
+			out.data[off] += v
 		} else {
-			out.data[dst] = v
+			out.data[off] = v
 		}
-		pos++
 	})
-	if failure != nil {
-		return nil, failure
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// walkIndex calls f, for every position pos of index in row-major order,
+// with the storage offset in t of the element that index points to: the
+// position's coordinates with the coordinate on axis replaced by the index
+// value. It stops at the first index out of range.
+func walkIndex(name string, t *Tensor, axis int, index *Tensor, f func(pos, off int)) error {
+	vals := index.Data()
+	nd := index.Ndim()
+	coord := make([]int, nd)
+	n := t.shape[axis]
+	for pos, v := range vals {
+		i := int(v)
+		if float32(i) != v || i < -n || i >= n {
+			_, err := indexAt(v, n, func() string { return fmt.Sprintf("%s: index%v", name, coord) })
+			return err
+		}
+		if i < 0 {
+			i += n
+		}
+		off := t.offset
+		for d, c := range coord {
+			if d == axis {
+				c = i
+			}
+			off += c * t.strides[d]
+		}
+		f(pos, off)
+
+		// Advance the row-major coordinate.
+		for d := nd - 1; d >= 0; d-- {
+			coord[d]++
+			if coord[d] < index.shape[d] {
+				break
+			}
+			coord[d] = 0
+		}
+	}
+	return nil
 }
 
 func checkGatherIndex(name string, t *Tensor, axis int, index, src *Tensor) (int, error) {
@@ -190,16 +212,4 @@ func checkGatherIndex(name string, t *Tensor, axis int, index, src *Tensor) (int
 			name, ShapeString(src.shape), ShapeString(index.shape))
 	}
 	return a, nil
-}
-
-// unravel returns the coordinates of row-major position pos in shape.
-func unravel(pos int, shape []int) []int {
-	coord := make([]int, len(shape))
-	for d := len(shape) - 1; d >= 0; d-- {
-		if shape[d] > 0 {
-			coord[d] = pos % shape[d]
-			pos /= shape[d]
-		}
-	}
-	return coord
 }

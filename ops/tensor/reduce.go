@@ -17,10 +17,65 @@ const sumBlock = 1 << 16
 
 // reduceRows applies f to every row of t's view over axes.
 func reduceRows(t *Tensor, axes []int, keepdims bool, f func(row []float32) float32) (*Tensor, error) {
+	return reduceRowsAcc(t, axes, keepdims, f, nil)
+}
+
+// columnAcc reduces columns by streaming rows into float64 accumulators,
+// which reads memory in order; it must give the result f gives on the
+// column.
+type columnAcc struct {
+	init   float64
+	add    func(acc []float64, row []float32)
+	finish func(acc float64, n int) float32
+}
+
+var (
+	sumAcc = &columnAcc{
+		add: func(acc []float64, row []float32) {
+			acc = acc[:len(row)]
+			for j, v := range row {
+				acc[j] += float64(v)
+			}
+		},
+		finish: func(acc float64, n int) float32 { return float32(acc) },
+	}
+	meanAcc = &columnAcc{add: sumAcc.add, finish: func(acc float64, n int) float32 { return float32(acc / float64(n)) }}
+	maxAcc  = &columnAcc{
+		init: math.Inf(-1),
+		add: func(acc []float64, row []float32) {
+			acc = acc[:len(row)]
+			for j, v := range row {
+				if x := float64(v); x > acc[j] || x != x {
+					acc[j] = x
+				}
+			}
+		},
+		finish: func(acc float64, n int) float32 { return float32(acc) },
+	}
+	minAcc = &columnAcc{
+		init: math.Inf(1),
+		add: func(acc []float64, row []float32) {
+			acc = acc[:len(row)]
+			for j, v := range row {
+				if x := float64(v); x < acc[j] || x != x {
+					acc[j] = x
+				}
+			}
+		},
+		finish: func(acc float64, n int) float32 { return float32(acc) },
+	}
+)
+
+// reduceRowsAcc is reduceRows with an optional column accumulator for the
+// column layout of reduceColumns.
+func reduceRowsAcc(t *Tensor, axes []int, keepdims bool, f func(row []float32) float32, acc *columnAcc) (*Tensor, error) {
 	if axes == nil && !keepdims && t.IsContiguous() {
 		out := New()
 		out.data[0] = f(t.data[t.offset : t.offset+t.Size()])
 		return out, nil
+	}
+	if out, ok, err := reduceColumns(t, axes, keepdims, f, acc); ok || err != nil {
+		return out, err
 	}
 	rv, err := rowsOver(t, axes)
 	if err != nil {
@@ -36,15 +91,129 @@ func reduceRows(t *Tensor, axes []int, keepdims bool, f func(row []float32) floa
 	return rv.result(out, keepdims), nil
 }
 
+// columnTile is the number of columns reduceColumns transposes at a time.
+const columnTile = 16
+
+// reduceColumns reduces a contiguous t whose reduced axes are adjacent and
+// followed by kept axes, such as axis 0 of a matrix. Seen as [outer, R,
+// inner], each output is a column of R values with stride inner. Tiles of
+// columns are transposed into a buffer, so f still sees contiguous rows and
+// t is read in order instead of being copied whole. ok is false when t does
+// not have this layout.
+func reduceColumns(t *Tensor, axes []int, keepdims bool, f func(row []float32) float32, acc *columnAcc) (out *Tensor, ok bool, err error) {
+	if !t.IsContiguous() || t.Size() == 0 {
+		return nil, false, nil
+	}
+	ax, err := normAxes(axes, t.Ndim())
+	if err != nil {
+		return nil, false, err
+	}
+	if len(ax) == 0 || ax[len(ax)-1]-ax[0] != len(ax)-1 || ax[len(ax)-1] == t.Ndim()-1 {
+		return nil, false, nil
+	}
+	outer, reduced, inner := 1, 1, 1
+	var outShape, keepShape []int
+	for d, n := range t.shape {
+		switch {
+		case d < ax[0]:
+			outer *= n
+		case d <= ax[len(ax)-1]:
+			reduced *= n
+		default:
+			inner *= n
+		}
+		if d < ax[0] || d > ax[len(ax)-1] {
+			outShape = append(outShape, n)
+			keepShape = append(keepShape, n)
+		} else {
+			keepShape = append(keepShape, 1)
+		}
+	}
+
+	res := New(outer * inner)
+	data := t.data[t.offset : t.offset+t.Size()]
+	if acc != nil {
+		accumulateColumns(res.data, data, outer, reduced, inner, acc)
+	} else {
+		transposeReduce(res.data, data, outer, reduced, inner, f)
+	}
+
+	shape := outShape
+	if keepdims {
+		shape = keepShape
+	}
+	if shape == nil {
+		shape = []int{}
+	}
+	out, err = res.Reshape(shape...)
+	return out, true, err
+}
+
+// accumulateColumns runs acc over data seen as [outer, reduced, inner],
+// splitting the columns into blocks so workers write disjoint outputs.
+func accumulateColumns(dst, data []float32, outer, reduced, inner int, acc *columnAcc) {
+	const block = 1024
+	blocks := (inner + block - 1) / block
+	kernels.ParallelFor(outer*blocks, max(1, parallelGrain/(reduced*block)), func(lo, hi int) {
+		sums := make([]float64, min(block, inner))
+		for job := lo; job < hi; job++ {
+			o, j0 := job/blocks, (job%blocks)*block
+			w := min(block, inner-j0)
+			s := sums[:w]
+			for j := range s {
+				s[j] = acc.init
+			}
+			base := o*reduced*inner + j0
+			for r := range reduced {
+				acc.add(s, data[base+r*inner:base+r*inner+w])
+			}
+			for j, v := range s {
+				dst[o*inner+j0+j] = acc.finish(v, reduced)
+			}
+		}
+	})
+}
+
+// transposeReduce applies f to each column of data seen as [outer, reduced,
+// inner], transposing tiles of columns into a buffer first.
+func transposeReduce(dst, data []float32, outer, reduced, inner int, f func(row []float32) float32) {
+	tiles := (inner + columnTile - 1) / columnTile
+	kernels.ParallelFor(outer*tiles, max(1, parallelGrain/(reduced*columnTile)), func(lo, hi int) {
+		buf := make([]float32, min(columnTile, inner)*reduced)
+		for job := lo; job < hi; job++ {
+			o, j0 := job/tiles, (job%tiles)*columnTile
+			w := min(columnTile, inner-j0)
+			base := o*reduced*inner + j0
+			for r := range reduced {
+				src := data[base+r*inner : base+r*inner+w]
+				for c, v := range src {
+					buf[c*reduced+r] = v
+				}
+			}
+			for c := range w {
+				dst[o*inner+j0+c] = f(buf[c*reduced : (c+1)*reduced])
+			}
+		}
+	})
+}
+
 // sum64 returns the float64 sum of xs, in fixed blocks summed in order and
 // run on the worker pool when xs is long.
 func sum64(xs []float32) float64 {
 	if len(xs) <= sumBlock {
-		s := 0.0
-		for _, x := range xs {
-			s += float64(x)
+		// Four accumulators break the chain of dependent additions.
+		var s0, s1, s2, s3 float64
+		i := 0
+		for ; i+4 <= len(xs); i += 4 {
+			s0 += float64(xs[i])
+			s1 += float64(xs[i+1])
+			s2 += float64(xs[i+2])
+			s3 += float64(xs[i+3])
 		}
-		return s
+		for ; i < len(xs); i++ {
+			s0 += float64(xs[i])
+		}
+		return (s0 + s1) + (s2 + s3)
 	}
 	nb := (len(xs) + sumBlock - 1) / sumBlock
 	partial := make([]float64, nb)
@@ -62,14 +231,14 @@ func sum64(xs []float32) float64 {
 
 // Sum returns the sum over axes.
 func Sum(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
-	return reduceRows(t, axes, keepdims, func(row []float32) float32 { return float32(sum64(row)) })
+	return reduceRowsAcc(t, axes, keepdims, func(row []float32) float32 { return float32(sum64(row)) }, sumAcc)
 }
 
 // Mean returns the arithmetic mean over axes; NaN over an empty axis.
 func Mean(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
-	return reduceRows(t, axes, keepdims, func(row []float32) float32 {
+	return reduceRowsAcc(t, axes, keepdims, func(row []float32) float32 {
 		return float32(sum64(row) / float64(len(row)))
-	})
+	}, meanAcc)
 }
 
 // Var returns the variance over axes with ddof delta degrees of freedom
@@ -104,7 +273,7 @@ func Max(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
 	if err := checkNonEmpty("max", t, axes); err != nil {
 		return nil, err
 	}
-	return reduceRows(t, axes, keepdims, func(row []float32) float32 {
+	return reduceRowsAcc(t, axes, keepdims, func(row []float32) float32 {
 		m := row[0]
 		for _, x := range row {
 			if x > m || x != x {
@@ -115,7 +284,7 @@ func Max(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
 			}
 		}
 		return m
-	})
+	}, maxAcc)
 }
 
 // Min returns the smallest value over axes; NaN if any value is NaN. An
@@ -124,7 +293,7 @@ func Min(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
 	if err := checkNonEmpty("min", t, axes); err != nil {
 		return nil, err
 	}
-	return reduceRows(t, axes, keepdims, func(row []float32) float32 {
+	return reduceRowsAcc(t, axes, keepdims, func(row []float32) float32 {
 		m := row[0]
 		for _, x := range row {
 			if x < m || x != x {
@@ -135,7 +304,7 @@ func Min(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
 			}
 		}
 		return m
-	})
+	}, minAcc)
 }
 
 func checkNonEmpty(name string, t *Tensor, axes []int) error {
@@ -205,11 +374,7 @@ func Norm(t *Tensor, p float64, axes []int, keepdims bool) (*Tensor, error) {
 func pnorm(row []float32, p float64) float64 {
 	switch {
 	case math.IsInf(p, 1):
-		m := 0.0
-		for _, x := range row {
-			m = math.Max(m, math.Abs(float64(x)))
-		}
-		return m
+		return absMax(row)
 	case math.IsInf(p, -1):
 		m := math.Inf(1)
 		for _, x := range row {
@@ -231,10 +396,7 @@ func pnorm(row []float32, p float64) float64 {
 		}
 		return s
 	case p == 2:
-		scale := 0.0
-		for _, x := range row {
-			scale = math.Max(scale, math.Abs(float64(x)))
-		}
+		scale := absMax(row)
 		if scale == 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
 			return scale
 		}
@@ -252,6 +414,20 @@ func pnorm(row []float32, p float64) float64 {
 	return math.Pow(s, 1/p)
 }
 
+// absMax returns the largest |x| of row, NaN if row contains a NaN.
+func absMax(row []float32) float64 {
+	m := 0.0
+	for _, x := range row {
+		a := math.Abs(float64(x))
+		if a > m {
+			m = a
+		} else if a != a {
+			return a
+		}
+	}
+	return m
+}
+
 // LogSumExp returns log Σ e^x over axes, shifted by the maximum so it
 // neither overflows nor underflows. An axis of -Inf values gives -Inf.
 func LogSumExp(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
@@ -259,12 +435,9 @@ func LogSumExp(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
 }
 
 func logSumExp(row []float32) float64 {
-	m := math.Inf(-1)
-	for _, x := range row {
-		if x != x {
-			return math.NaN()
-		}
-		m = math.Max(m, float64(x))
+	m := float64(rowMax(row))
+	if math.IsNaN(m) {
+		return m
 	}
 	if math.IsInf(m, 0) {
 		return m
@@ -298,14 +471,25 @@ func alongAxis(t *Tensor, axis int, f func(dst, row []float32)) (*Tensor, error)
 	return restoreAxis(out, inverse), nil
 }
 
+// rowMax returns the largest value of row, NaN if it contains one, and -Inf
+// when it is empty.
+func rowMax(row []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, x := range row {
+		if x > m {
+			m = x
+		} else if x != x {
+			return x
+		}
+	}
+	return m
+}
+
 // Softmax returns e^x / Σ e^x along axis, shifted by the row maximum. A row
 // of -Inf values gives NaN, as in PyTorch.
 func Softmax(t *Tensor, axis int) (*Tensor, error) {
 	return alongAxis(t, axis, func(dst, row []float32) {
-		m := math.Inf(-1)
-		for _, x := range row {
-			m = math.Max(m, float64(x))
-		}
+		m := float64(rowMax(row))
 		s := 0.0
 		for i, x := range row {
 			e := math.Exp(float64(x) - m)

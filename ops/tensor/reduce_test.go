@@ -206,6 +206,17 @@ func TestReductionStability(t *testing.T) {
 	if v, _ := Max(nan, nil, false); !math.IsNaN(float64(v.data[0])) {
 		t.Errorf("max with nan: got %v, want nan", v.data[0])
 	}
+	cols := MustFromSlice([]float32{1, float32(math.NaN()), 3, 4}, 2, 2)
+	for _, c := range []struct {
+		name string
+		f    func(*Tensor, []int, bool) (*Tensor, error)
+		want float32
+	}{{"max", Max, 3}, {"min", Min, 1}} {
+		v, _ := c.f(cols, []int{0}, false)
+		if d := v.Data(); d[0] != c.want || !math.IsNaN(float64(d[1])) {
+			t.Errorf("%s over axis 0 of [[1, nan], [3, 4]]: got %v, want [%v nan]", c.name, d, c.want)
+		}
+	}
 	if v, _ := Argmax(nan, nil, false); v.data[0] != 1 {
 		t.Errorf("argmax with nan: got %v, want 1", v.data[0])
 	}
