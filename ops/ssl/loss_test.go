@@ -323,3 +323,67 @@ func TestGINLayerGradients(t *testing.T) {
 	}
 	checkLoss(t, c)
 }
+
+func TestGATLayerGradients(t *testing.T) {
+	// A directed 4-node pattern with self loops and a node whose only
+	// entry is its self loop.
+	adj := &autograd.CSR{Rows: 4, Cols: 4, Indptr: []int{0, 3, 5, 7, 8}, Indices: []int32{0, 1, 3, 1, 2, 0, 2, 3}}
+	const in, heads, out = 3, 2, 2
+	width := heads * out
+	weights := make([]float64, 4*width)
+	for i := range weights {
+		weights[i] = float64(i%5)*0.4 - 0.9
+	}
+	ref := func(x, w, aSrc, aDst, b []float64) float64 {
+		wx := make([]float64, 4*width)
+		for i := 0; i < 4; i++ {
+			for c := 0; c < width; c++ {
+				for k := 0; k < in; k++ {
+					wx[i*width+c] += x[i*in+k] * w[k*width+c]
+				}
+			}
+		}
+		score := func(a []float64, i, h int) float64 {
+			var s float64
+			for c := 0; c < out; c++ {
+				s += a[h*out+c] * wx[i*width+h*out+c]
+			}
+			return s
+		}
+		var total float64
+		for i := 0; i < 4; i++ {
+			for h := 0; h < heads; h++ {
+				lo, hi := adj.Indptr[i], adj.Indptr[i+1]
+				es := make([]float64, hi-lo)
+				var z float64
+				for p := lo; p < hi; p++ {
+					e := score(aDst, i, h) + score(aSrc, int(adj.Indices[p]), h)
+					if e <= 0 {
+						e *= 0.2
+					}
+					es[p-lo] = math.Exp(e)
+					z += es[p-lo]
+				}
+				for c := 0; c < out; c++ {
+					v := b[h*out+c]
+					for p := lo; p < hi; p++ {
+						v += es[p-lo] / z * wx[int(adj.Indices[p])*width+h*out+c]
+					}
+					total += weights[i*width+h*out+c] * v
+				}
+			}
+		}
+		return total
+	}
+	c := lossCase{
+		name:   "gat",
+		shapes: [][]int{{4, in}, {in, width}, {heads, out}, {heads, out}, {width}},
+		build: func(v []*autograd.Var) *autograd.Var {
+			l := &GATLayer{W: v[1], ASrc: v[2], ADst: v[3], B: v[4], Heads: heads, Out: out, Slope: 0.2}
+			y := l.Forward(adj, Input{Dense: v[0]})
+			return autograd.SumAll(autograd.Mul(y, autograd.Const(tensor.MustFromSlice(toF32(weights), 4, width))))
+		},
+		ref: func(x [][]float64) float64 { return ref(x[0], x[1], x[2], x[3], x[4]) },
+	}
+	checkLoss(t, c)
+}
