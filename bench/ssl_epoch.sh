@@ -2,7 +2,7 @@
 # Time DGI and GRACE training epochs on Planetoid Cora: pare's Go benchmarks
 # and the plain PyTorch implementation in bench/ssl_epoch.py, one after the
 # other in one run, both on 2 threads.
-# Usage: PARE_DATA=/work/shared/data sh bench/ssl_epoch.sh
+# Usage: PARE_DATA=path/to/data sh bench/ssl_epoch.sh
 set -e
 cd "$(dirname "$0")/.."
 : "${PARE_DATA:?set PARE_DATA to the data folder}"

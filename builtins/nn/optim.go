@@ -14,7 +14,7 @@ import (
 
 // Optimizer is the Starlark value of nn.sgd, nn.adam and nn.adamw. step
 // updates the parameter tensors in place, as torch.optim does, so every
-// reference to a parameter sees the new values.
+// reference to a parameter reads the new values.
 type Optimizer struct {
 	name   string
 	opt    opsnn.Optimizer
@@ -69,6 +69,7 @@ func (o *Optimizer) step(_ *starlark.Thread, b *starlark.Builtin, args starlark.
 	if len(gl) != len(o.leaves) {
 		return nil, host.Errorf(b, "grads: got %d tensors, want %d (one per parameter)", len(gl), len(o.leaves))
 	}
+
 	grads := make([]*tensor.Tensor, len(o.leaves))
 	byPath := map[string]*tensor.Tensor{}
 	for _, g := range gl {
@@ -88,6 +89,7 @@ func (o *Optimizer) step(_ *starlark.Thread, b *starlark.Builtin, args starlark.
 			grads[i] = gl[i].t
 		}
 	}
+
 	for i, g := range grads {
 		grads[i] = g.Contiguous()
 	}

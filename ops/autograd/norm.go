@@ -248,8 +248,8 @@ func Normalize(x *Var, eps float32) *Var {
 }
 
 // CosineSimilarity returns the cosine similarity of matching rows of a and
-// b over the last axis, each row normalised by max(‖row‖, eps); the last
-// axis is dropped.
+// b over the last axis, which is dropped. Each row is normalised by
+// max(‖row‖, eps).
 func CosineSimilarity(a, b *Var, eps float32) *Var {
 	if !sameShape(a.Shape(), b.Shape()) {
 		throw("cosine_similarity", "shapes %s and %s differ", tensor.ShapeString(a.Shape()), tensor.ShapeString(b.Shape()))

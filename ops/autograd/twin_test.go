@@ -88,8 +88,8 @@ func bcast(a, b nd, f func(x, y float64) float64) nd {
 	return out
 }
 
-// lines applies f to every 1-D line of a along axis; f returns either a
-// line of the same length or a single value (the axis is then kept as 1).
+// lines applies f to every 1-D line of a along axis. f returns either a
+// line of the same length or a single value, and then the axis is kept as 1.
 func (a nd) lines(axis int, f func([]float64) []float64) nd {
 	if axis < 0 {
 		axis += len(a.shape)

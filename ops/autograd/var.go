@@ -7,7 +7,7 @@
 // Values held by a Var are contiguous. Ops whose inputs require no gradient
 // record nothing, so evaluation without parameters costs no graph memory.
 //
-// Shape errors panic with *Error, which marks itself as a user error; call
+// Shape errors panic with *Error, which marks itself as a user error. Call
 // Catch around a block of ops to turn the panic back into an error value.
 package autograd
 

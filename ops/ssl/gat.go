@@ -11,8 +11,9 @@ import (
 )
 
 // GATLayer is a graph attention layer (Veličković et al.,
-// arXiv:1710.10903) with Heads heads of width Out concatenated: for the
-// edges j → i of adj (row i lists the sources j; include self loops),
+// arXiv:1710.10903) whose Heads heads of width Out are concatenated. Row i
+// of adj lists the sources j of the edges j → i, self loops included, and
+// per head
 //
 //	e_ij = LeakyReLU(a_dst·W xᵢ + a_src·W xⱼ, 0.2), α_ij = softmax_j e_ij,
 //	outᵢ = Σⱼ α_ij W xⱼ + b,
@@ -78,11 +79,13 @@ func EdgeAttention(adj *autograd.CSR, dst, src, values *autograd.Var, heads int,
 	f := values.Shape()[1] / heads
 	width := heads * f
 	dd, sd, vd := dst.Data(), src.Data(), values.Data()
+
 	nnz := len(adj.Indices)
 	alpha := make([]float32, nnz*heads) // softmax weights per edge and head
 	positive := make([]bool, nnz*heads) // whether the LeakyReLU input was > 0
 	outT := tensor.New(n, width)
 	od := outT.Data()
+
 	for i := 0; i < n; i++ {
 		lo, hi := adj.Indptr[i], adj.Indptr[i+1]
 		for h := 0; h < heads; h++ {
@@ -111,6 +114,7 @@ func EdgeAttention(adj *autograd.CSR, dst, src, values *autograd.Var, heads int,
 			}
 		}
 	}
+
 	return autograd.NewOp("edge_attention", outT, []*autograd.Var{dst, src, values}, func(g []float32) {
 		gDst, gSrc, gVal := dst.GradBuffer(), src.GradBuffer(), values.GradBuffer()
 		for i := 0; i < n; i++ {

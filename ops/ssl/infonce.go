@@ -32,9 +32,9 @@ func GRACELoss(z1, z2 *autograd.Var, tau float64, blockRows int) *autograd.Var {
 // shapes or a non-positive tau or block size.
 //
 // The forward pass also computes the gradients with respect to u and v
-// (for a unit upstream gradient) block by block, because each block holds
-// every column of its rows and so completes their softmax denominators;
-// backward then only scales them. That costs no more GEMM work than
+// for a unit upstream gradient, block by block: each block holds every
+// column of its rows and so completes their softmax denominators. Backward
+// then only scales those gradients. That costs no more GEMM work than
 // PyTorch's autograd over the full N×N matrices and needs no recomputation.
 func InfoNCE(u, v *autograd.Var, tau float64, blockRows int) *autograd.Var {
 	us, vs := u.Shape(), v.Shape()

@@ -39,8 +39,9 @@ type DGI struct {
 
 // NewDGI builds DGI for propagation matrix adj (already normalised, for
 // example by graph.GCNNorm) and features x, with one GCN layer per entry of
-// hidden (DGI uses one layer of 512) and activation act (the original DGI
-// code uses ActPReLUShared, PyG's example ActPReLU).
+// hidden and activation act. DGI uses one layer of 512; its original code
+// learns one PReLU slope (ActPReLUShared) and PyG's example one per channel
+// (ActPReLU).
 func NewDGI(adj autograd.SparseMatrix, x Input, hidden []int, act Activation, rng *rand.Rand) (*DGI, error) {
 	enc, err := NewGCN(append([]int{x.Cols()}, hidden...), act, rng)
 	if err != nil {
