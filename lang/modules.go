@@ -9,5 +9,6 @@ import (
 	_ "pare/builtins/nn"
 	_ "pare/builtins/ot"
 	_ "pare/builtins/plot"
+	_ "pare/builtins/prune"
 	_ "pare/builtins/tensor"
 )

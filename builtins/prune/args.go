@@ -1,0 +1,107 @@
+package prune
+
+import (
+	"os"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"pare/builtins/host"
+	llmb "pare/builtins/llm"
+	"pare/ops/llm"
+	"pare/ops/prune"
+)
+
+func modelArg(fn *starlark.Builtin, param string, v starlark.Value) (*llm.Model, error) {
+	m, err := llmb.ModelOf(v)
+	if err != nil {
+		return nil, host.Errorf(fn, "%s: %v", param, err)
+	}
+	return m, nil
+}
+
+// calibArg converts a list of equal-length lists of token ids (as
+// llm.sample_windows returns). None gives an empty batch, which only the
+// magnitude and random criteria accept.
+func calibArg(fn *starlark.Builtin, param string, v starlark.Value) (prune.Calibration, error) {
+	if v == nil || v == starlark.None {
+		return nil, nil
+	}
+	seq, ok := v.(starlark.Indexable)
+	if _, isString := v.(starlark.String); !ok || isString {
+		return nil, host.Errorf(fn, "%s: got %s, want a list of token-id lists (see llm.sample_windows)", param, v.Type())
+	}
+	out := make(prune.Calibration, seq.Len())
+	for i := range out {
+		row, ok := seq.Index(i).(starlark.Indexable)
+		if _, isString := seq.Index(i).(starlark.String); !ok || isString {
+			return nil, host.Errorf(fn, "%s[%d]: got %s, want a list of token ids", param, i, seq.Index(i).Type())
+		}
+		out[i] = make([]int, row.Len())
+		for j := range out[i] {
+			id, err := starlark.AsInt32(row.Index(j))
+			if err != nil {
+				return nil, host.Errorf(fn, "%s[%d][%d]: got %s, want an int token id", param, i, j, row.Index(j).Type())
+			}
+			out[i][j] = id
+		}
+	}
+	return out, nil
+}
+
+// textArg returns text itself, or the contents of the file it names (read
+// through the sandbox and recorded as an input).
+func textArg(thread *starlark.Thread, fn *starlark.Builtin, text string) (string, error) {
+	if strings.ContainsAny(text, "\n") || len(text) >= 4096 {
+		return text, nil
+	}
+	if fi, err := os.Stat(text); err != nil || !fi.Mode().IsRegular() {
+		return text, nil
+	}
+	abs, err := host.Get(thread).OpenInput(fn.Name(), text)
+	if err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(abs)
+	if err != nil {
+		return "", host.Errorf(fn, "%v", err)
+	}
+	return string(b), nil
+}
+
+func seedsArg(fn *starlark.Builtin, param string, v starlark.Value) ([]uint64, error) {
+	seq, ok := v.(starlark.Indexable)
+	if !ok || seq.Len() == 0 {
+		return nil, host.Errorf(fn, "%s: got %s, want a non-empty list of ints >= 0", param, v.String())
+	}
+	out := make([]uint64, seq.Len())
+	for i := range out {
+		n, err := starlark.AsInt32(seq.Index(i))
+		if err != nil || n < 0 {
+			return nil, host.Errorf(fn, "%s[%d]: got %s, want an int >= 0", param, i, seq.Index(i).String())
+		}
+		out[i] = uint64(n)
+	}
+	return out, nil
+}
+
+func optionalString(fn *starlark.Builtin, param string, v starlark.Value) (string, error) {
+	if v == nil || v == starlark.None {
+		return "", nil
+	}
+	s, ok := starlark.AsString(v)
+	if !ok {
+		return "", host.Errorf(fn, "%s: got %s, want None or a string", param, v.Type())
+	}
+	return s, nil
+}
+
+// checkChoice rejects a value outside a list of names.
+func checkChoice(fn *starlark.Builtin, param, got string, allowed []string) error {
+	for _, a := range allowed {
+		if got == a {
+			return nil
+		}
+	}
+	return host.Errorf(fn, "%s: got %q, want one of %s", param, got, strings.Join(allowed, ", "))
+}
