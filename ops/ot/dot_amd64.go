@@ -13,3 +13,10 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func dot2x4AVX2(a0, a1, b0, b1, b2, b3 *float64, n int, out *[8]float64)
+
+// minDiffAVX2 writes, for each of the 4 lanes l, the minimum of x[k] − y[k]
+// over k ≡ l (mod 4), k < n, to out[l] and its first index to out[4+l]; n
+// must be a positive multiple of 4. minDiff combines the lanes.
+//
+//go:noescape
+func minDiffAVX2(x, y *float64, n int, out *[8]float64)

@@ -7,3 +7,7 @@ const useAVX2 = false
 func dot2x4AVX2(a0, a1, b0, b1, b2, b3 *float64, n int, out *[8]float64) {
 	panic("ot: dot2x4AVX2 called without assembly support")
 }
+
+func minDiffAVX2(x, y *float64, n int, out *[8]float64) {
+	panic("ot: minDiffAVX2 called without assembly support")
+}

@@ -337,8 +337,8 @@ func (s *simplex) solve(ctx context.Context, maxIter int) (*EMDResult, error) {
 // findEnteringArc scans arcs in blocks, starting after the last entering
 // arc, and returns the most negative reduced cost of the first block that
 // contains any below -eps (Grigoriadis's block search, as in LEMON). Real
-// arcs are scanned a row segment at a time, so the inner loop is a plain
-// pass over one row of M.
+// arcs are priced a row segment at a time by minDiff, a vectorized minimum
+// of M[i,j] − π_demand[j] over the segment.
 func (s *simplex) findEnteringArc() bool {
 	n, m, nm := s.n, s.m, s.n*s.m
 	piT := s.pi[n : n+m]
@@ -352,13 +352,22 @@ func (s *simplex) findEnteringArc() bool {
 			i := e / m
 			j0 := e - i*m
 			jEnd := min(m, j0+cnt, j0+remaining)
-			row := s.cost[i*m : i*m+m]
-			st := s.state[i*m : i*m+m]
+			row := s.cost[i*m+j0 : i*m+jEnd]
 			pii := s.pi[i]
-			for j := j0; j < jEnd; j++ {
-				if rc := row[j] + pii - piT[j]; rc < minRC && st[j] == stateLower {
-					minRC = rc
-					best = i*m + j
+			// Tree arcs have reduced cost 0 up to rounding, so the segment
+			// minimum is almost always a non-tree arc; when it is a tree
+			// arc, the segment is rescanned with the state check.
+			v, k := minDiff(row, piT[j0:jEnd])
+			if rc := v + pii; rc < minRC {
+				if s.state[i*m+j0+k] == stateLower {
+					minRC, best = rc, i*m+j0+k
+				} else {
+					st := s.state[i*m+j0 : i*m+jEnd]
+					for j, c := range row {
+						if rc := c - piT[j0+j] + pii; rc < minRC && st[j] == stateLower {
+							minRC, best = rc, i*m+j0+j
+						}
+					}
 				}
 			}
 			scanned = jEnd - j0

@@ -435,3 +435,28 @@ func TestSinkhornZeroWeights(t *testing.T) {
 		}
 	}
 }
+
+func TestMinDiffTwinsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 14))
+	for n := 0; n <= 41; n++ {
+		x, y := make([]float64, n+8), make([]float64, n+8)
+		for i := range x {
+			x[i], y[i] = math.NaN(), math.NaN()
+		}
+		for i := 0; i < n; i++ {
+			// Few distinct values, so ties are common.
+			x[4+i], y[4+i] = float64(rng.IntN(4)), float64(rng.IntN(3))
+		}
+		xs, ys := x[4:4+n:4+n], y[4:4+n:4+n]
+		gotV, gotK := minDiff(xs, ys)
+		wantV, wantK := math.Inf(1), -1
+		for k := range xs {
+			if v := xs[k] - ys[k]; v < wantV {
+				wantV, wantK = v, k
+			}
+		}
+		if gotV != wantV || gotK != wantK {
+			t.Fatalf("n=%d: got (%g, %d), want (%g, %d) (useAVX2 %v)", n, gotV, gotK, wantV, wantK, useAVX2)
+		}
+	}
+}
