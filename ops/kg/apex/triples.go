@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 
 	"pare/ops/kg"
@@ -31,10 +32,10 @@ type Triples struct {
 	relStore []float64
 	relScale float64
 
-	// groups[ρ] ranks relation ρ's triples (Paper); groups[0] ranks all
-	// (Reference). key holds each ranked triple's stored key, 0 for
-	// triples not ranked; dense arrays cost 12 bytes per triple once but
-	// make the per-step work a few array reads per changed triple.
+	// groups[ρ] ranks relation ρ's triples (Paper), and groups[0] ranks
+	// all of them (Reference). key is each ranked triple's stored key, 0
+	// for triples not ranked. The dense arrays cost 12 bytes per triple
+	// once, so a step costs a few array reads per changed triple.
 	groups   []*Ranking
 	key      []float64
 	ranked   int
@@ -45,6 +46,7 @@ type Triples struct {
 	seen    map[int32]struct{}
 	merge   groupHeap
 	cursors []Cursor
+	hot     []int32 // hot and changed entities, gathered for hub lookups
 }
 
 // NewTriples returns APEX² for graph g with budget k triples.
@@ -151,13 +153,33 @@ func (s *Triples) Update(q kg.Query) error {
 	// Changed triples: every triple incident to a changed entity, and under
 	// Reference semantics every triple of the queried relation.
 	g := s.g
+	s.hot = s.hot[:0]
 	for _, c := range s.heat.changed {
-		lo, hi := g.OutRange(c)
-		for t := lo; t < hi; t++ {
-			s.rescore(t)
+		if s.scanCheaper(c) {
+			lo, hi := g.OutRange(c)
+			for t := lo; t < hi; t++ {
+				s.rescore(t)
+			}
+			for _, t := range g.InTriples(c) {
+				s.rescore(t)
+			}
+			continue
 		}
-		for _, t := range g.InTriples(c) {
-			s.rescore(t)
+		// A hub: only triples to entities that are hot now, or changed
+		// this step, can have or have had heat, so look those pairs up.
+		if len(s.hot) == 0 {
+			s.hot = ranked(s.hot, s.heat.rank)
+			s.hot = append(s.hot, s.heat.changed...)
+		}
+		for _, o := range s.hot {
+			lo, hi := g.PairTriples(c, o)
+			for t := lo; t < hi; t++ {
+				s.rescore(t)
+			}
+			lo, hi = g.PairTriples(o, c)
+			for t := lo; t < hi; t++ {
+				s.rescore(t)
+			}
 		}
 	}
 	if ref {
@@ -169,6 +191,21 @@ func (s *Triples) Update(q kg.Query) error {
 	s.prune()
 	s.build()
 	return nil
+}
+
+// pairLookupAlways makes every changed entity use pair lookups; tests set it
+// to check that both paths rescore the same triples.
+var pairLookupAlways = false
+
+// scanCheaper reports whether scanning c's edges costs less than looking up
+// its pairs with every hot or changed entity by binary search.
+func (s *Triples) scanCheaper(c int32) bool {
+	if pairLookupAlways {
+		return false
+	}
+	deg := s.g.Degree(c)
+	others := s.heat.rank.Len() + len(s.heat.changed)
+	return deg <= 2*others*bits.Len(uint(deg))
 }
 
 func (s *Triples) rescaleKeys(f float64) {

@@ -8,7 +8,7 @@ import (
 	"pare/ops/kg/baseline"
 )
 
-// MethodNames lists the methods Methods knows, in report order.
+// MethodNames lists the methods that Methods builds, in report order.
 var MethodNames = []string{"apex2", "apex2_n", "glimpse", "ppr", "frequent", "random"}
 
 // MethodOptions configures the methods built by Methods.

@@ -60,9 +60,10 @@ func series(r Result, value func(Step) float64, window int) plotter.XYs {
 	return pts
 }
 
-// PlotStream draws, per method, the F1 (mean over users, moving average of
-// window steps) and the update time (mean over users, log scale) against the position in the query stream, and writes a PNG to
-// path through a temporary file in the same folder.
+// PlotStream draws, per method, the F1 and the update time against the
+// position in the query stream. F1 is the mean over users with a moving
+// average of window steps, and the update time the mean over users on a log
+// scale. The PNG goes to path through a temporary file in the same folder.
 func PlotStream(path, title string, results []Result, window int) error {
 	f1 := plot.New()
 	f1.Title.Text = title + ": F1 on the next query"
