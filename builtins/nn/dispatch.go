@@ -55,6 +55,11 @@ func init() {
 		"index_select": tracedIndexSelect,
 		"gather":       tracedGather,
 		"scatter":      tracedScatter,
+		"maximum":      binaryFunc(autograd.Maximum),
+		"minimum":      binaryFunc(autograd.Minimum),
+		"where":        tracedWhere,
+		"masked_fill":  tracedMaskedFill,
+		"clip":         tracedClip,
 	}
 }
 
@@ -582,4 +587,82 @@ func sameInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// constTensor converts a value to a tensor, taking a traced tensor's value
+// (masks and conditions carry no gradient).
+func constTensor(name, param string, v starlark.Value) (*autograd.Var, error) {
+	x, err := unpackVar(name, param, v)
+	if err != nil {
+		return nil, err
+	}
+	return x.Detach(), nil
+}
+
+func tracedWhere(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var cv, xv, yv starlark.Value
+	if err := starlark.UnpackArgs(name, args, kwargs, "cond", &cv, "x", &xv, "y", &yv); err != nil {
+		return nil, err
+	}
+	cond, err := constTensor(name, "cond", cv)
+	if err != nil {
+		return nil, err
+	}
+	x, err := unpackVar(name, "x", xv)
+	if err != nil {
+		return nil, err
+	}
+	y, err := unpackVar(name, "y", yv)
+	if err != nil {
+		return nil, err
+	}
+	return run(name, func() *autograd.Var { return autograd.Where(cond.Value, x, y) })
+}
+
+func tracedMaskedFill(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var xv, mv starlark.Value
+	var value float64
+	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "mask", &mv, "value", &value); err != nil {
+		return nil, err
+	}
+	x, err := unpackVar(name, "x", xv)
+	if err != nil {
+		return nil, err
+	}
+	mask, err := constTensor(name, "mask", mv)
+	if err != nil {
+		return nil, err
+	}
+	return run(name, func() *autograd.Var { return autograd.MaskedFill(x, mask.Value, float32(value)) })
+}
+
+func tracedClip(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var xv starlark.Value
+	lo, hi := starlark.Value(starlark.None), starlark.Value(starlark.None)
+	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "min?", &lo, "max?", &hi); err != nil {
+		return nil, err
+	}
+	x, err := unpackVar(name, "x", xv)
+	if err != nil {
+		return nil, err
+	}
+	bound := func(param string, v starlark.Value, def float64) (float32, error) {
+		if v == starlark.None {
+			return float32(def), nil
+		}
+		f, ok := starlark.AsFloat(v)
+		if !ok {
+			return 0, fmt.Errorf("%s: %s: got %s, want None or a number", name, param, v.Type())
+		}
+		return float32(f), nil
+	}
+	l, err := bound("min", lo, math.Inf(-1))
+	if err != nil {
+		return nil, err
+	}
+	h, err := bound("max", hi, math.Inf(1))
+	if err != nil {
+		return nil, err
+	}
+	return run(name, func() *autograd.Var { return autograd.Clip(x, l, h) })
 }

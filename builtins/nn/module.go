@@ -24,7 +24,7 @@ tensors in place from those gradients:
         value, grads = nn.value_and_grad(loss, params)
         opt.step(grads)
 
-A tensor function that has no gradient (sort, topk, where, clip, ...)
+A tensor function that has no gradient (sort, topk, cumsum, ...)
 rejects traced arguments rather than dropping the gradient silently; call
 x.detach() or nn.stop_gradient(x) when no gradient should flow.`
 

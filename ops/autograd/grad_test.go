@@ -561,6 +561,71 @@ func TestGradNormsAndLosses(t *testing.T) {
 	}
 }
 
+func TestGradSelections(t *testing.T) {
+	cond := tensor.MustFromSlice([]float32{1, 0, 0, 1}, 4)
+	condTwin := []float64{1, 0, 0, 1}
+	cases := []gradCase{
+		{name: "where with broadcast branch", inputs: []gradInput{in(anyValue, 3, 4), in(anyValue, 4)},
+			build: func(v []*Var) *Var { return Where(cond, v[0], v[1]) },
+			ref: func(x []nd) nd {
+				out := ndZeros(3, 4)
+				for r := 0; r < 3; r++ {
+					for c := 0; c < 4; c++ {
+						if condTwin[c] != 0 {
+							out.data[r*4+c] = x[0].data[r*4+c]
+						} else {
+							out.data[r*4+c] = x[1].data[c]
+						}
+					}
+				}
+				return out
+			}},
+		{name: "masked fill", inputs: []gradInput{in(anyValue, 2, 4)},
+			build: func(v []*Var) *Var { return MaskedFill(v[0], cond, -3) },
+			ref: func(x []nd) nd {
+				return bcast(x[0], nd{shape: []int{4}, data: condTwin}, func(a, c float64) float64 {
+					if c != 0 {
+						return -3
+					}
+					return a
+				})
+			}},
+		{name: "maximum", inputs: []gradInput{in(anyValue, 2, 3), in(anyValue, 3)},
+			build: func(v []*Var) *Var { return Maximum(v[0], v[1]) },
+			ref:   func(x []nd) nd { return bcast(x[0], x[1], math.Max) }},
+		{name: "minimum", inputs: []gradInput{in(anyValue, 6), in(anyValue, 6)},
+			build: func(v []*Var) *Var { return Minimum(v[0], v[1]) },
+			ref:   func(x []nd) nd { return bcast(x[0], x[1], math.Min) }},
+		{name: "clip", inputs: []gradInput{in(anyValue, 8)},
+			build: func(v []*Var) *Var { return Clip(v[0], -0.5, 1) },
+			ref: func(x []nd) nd {
+				return x[0].mapf(func(a float64) float64 { return math.Min(math.Max(a, -0.5), 1) })
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { checkGradCase(t, c) })
+	}
+}
+
+func TestWhereKeepsInfOutOfGradient(t *testing.T) {
+	a := Param(tensor.MustFromSlice([]float32{1, 2}, 2))
+	inf := Const(tensor.MustFromSlice([]float32{float32(math.Inf(-1)), float32(math.Inf(-1))}, 2))
+	y := SumAll(Exp(Where(tensor.MustFromSlice([]float32{1, 0}, 2), a, inf)))
+	y.Backward()
+	if got, want := a.Grad.Data(), []float32{float32(math.E), 0}; got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("gradient got %v, want %v", got, want)
+	}
+}
+
+func TestMaximumTiesSplitGradient(t *testing.T) {
+	a := Param(tensor.MustFromSlice([]float32{2}, 1))
+	b := Param(tensor.MustFromSlice([]float32{2}, 1))
+	SumAll(Maximum(a, b)).Backward()
+	if a.Grad.Data()[0] != 0.5 || b.Grad.Data()[0] != 0.5 {
+		t.Errorf("tie gradients got %g and %g, want 0.5 and 0.5", a.Grad.Data()[0], b.Grad.Data()[0])
+	}
+}
+
 func TestGradSpMM(t *testing.T) {
 	// A 3 × 4 matrix with an empty row and a repeated column.
 	a := &CSR{Rows: 3, Cols: 4, Indptr: []int{0, 2, 2, 5}, Indices: []int32{1, 3, 0, 1, 3}, Values: []float32{0.5, -1, 2, 1.5, 0.25}}
