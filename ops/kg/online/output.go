@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -15,6 +13,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"pare/ops/store"
 )
 
 // WriteSteps writes every step of every result as one JSON object per line.
@@ -106,20 +106,10 @@ func PlotStream(path, title string, results []Result, window int) error {
 	tm.Add(plotter.NewGrid())
 
 	img := vgImage(f1, tm)
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".plot-*.png")
-	if err != nil {
+	return store.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := img.WriteTo(w)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := img.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	})
 }
 
 // vgImage lays the plots out in one column on a PNG canvas.
