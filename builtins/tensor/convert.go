@@ -187,6 +187,9 @@ func (a *shapeArg) Unpack(v starlark.Value) error {
 		}
 		a.shape[i] = n
 	}
+	if _, err := tensor.ShapeSize(a.shape); err != nil {
+		return fmt.Errorf("got %s, %s", v, trimPrefix(err))
+	}
 	return nil
 }
 

@@ -57,9 +57,6 @@ func init() {
 			builtins = append(builtins, b)
 		}
 	}
-	for i := range builtins {
-		builtins[i].Fn = overridable(builtins[i].Name, builtins[i].Fn)
-	}
 	byName := map[string]host.Func{}
 	for _, b := range builtins {
 		byName[b.Name] = b.Fn

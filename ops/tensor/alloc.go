@@ -20,9 +20,16 @@ type MemoryLimitError struct {
 	Shape       []int
 	Bytes       int64
 	Live, Limit int64
+	// Machine is set when no --max-memory was given and Limit is the
+	// machine's physical memory.
+	Machine bool
 }
 
 func (e *MemoryLimitError) Error() string {
+	if e.Machine {
+		return fmt.Sprintf("allocating a tensor of shape %s (%d bytes) would exceed the machine's memory: %d bytes live, %d bytes installed; process less data at once",
+			ShapeString(e.Shape), e.Bytes, e.Live, e.Limit)
+	}
 	return fmt.Sprintf("allocating a tensor of shape %s (%d bytes) would exceed --max-memory: %d bytes live, limit %d bytes; raise --max-memory or process less data at once",
 		ShapeString(e.Shape), e.Bytes, e.Live, e.Limit)
 }
@@ -84,10 +91,17 @@ func allocSmall(n int, shape []int) []float32 {
 
 func allocLarge(n int, shape []int) []float32 {
 	bytes := int64(n) * 4
-	if limit := memoryLimit.Load(); limit > 0 && liveBytes.Load()+bytes > limit {
+	limit, machine := memoryLimit.Load(), false
+	if limit <= 0 {
+		// Without --max-memory the bound is the machine's memory, so that
+		// an impossible size fails as an error instead of killing the
+		// process in the Go runtime.
+		limit, machine = physicalMemory(), true
+	}
+	if limit > 0 && liveBytes.Load()+bytes > limit {
 		runtime.GC()
 		if live := liveBytes.Load(); live+bytes > limit {
-			panic(&MemoryLimitError{Shape: append([]int(nil), shape...), Bytes: bytes, Live: live, Limit: limit})
+			panic(&MemoryLimitError{Shape: append([]int(nil), shape...), Bytes: bytes, Live: live, Limit: limit, Machine: machine})
 		}
 	}
 	buf := make([]float32, n)

@@ -45,3 +45,28 @@ func TestSmallTensorsShareSlabs(t *testing.T) {
 		t.Errorf("live bytes grew by %d for %d small tensors of %d bytes; slabs are not charged", grown, len(keep), smallFloats*4)
 	}
 }
+
+func TestAllocBeyondMachineMemoryFails(t *testing.T) {
+	if physicalMemory() == 0 {
+		t.Skip("physical memory is unknown on this platform")
+	}
+	SetMemoryLimit(0)
+	defer func() {
+		r := recover()
+		err, ok := r.(error)
+		var mle *MemoryLimitError
+		if !ok || !errors.As(err, &mle) || !mle.Machine {
+			t.Fatalf("New(1<<40) without a limit: got panic %v, want a *MemoryLimitError naming the machine's memory", r)
+		}
+	}()
+	_ = New(1<<20, 1<<20)
+}
+
+func TestShapeSizeOverflow(t *testing.T) {
+	if _, err := ShapeSize([]int{1 << 31, 1 << 31, 1 << 31}); err == nil {
+		t.Errorf("ShapeSize of 2^93 elements: got no error")
+	}
+	if n, err := ShapeSize([]int{1 << 30, 0, 1 << 40}); err != nil || n != 0 {
+		t.Errorf("ShapeSize with a zero dimension: got %d, %v; want 0", n, err)
+	}
+}

@@ -66,13 +66,23 @@ func Scalar(v float32) *Tensor {
 	return t
 }
 
+// maxElements bounds the element count of a shape so that byte counts
+// (4 per element) cannot overflow an int64.
+const (
+	maxElementsLog2 = 60
+	maxElements     = 1 << maxElementsLog2
+)
+
 // ShapeSize returns the number of elements of shape, or an error for a
-// negative dimension.
+// negative dimension or a count above 2^60.
 func ShapeSize(shape []int) (int, error) {
 	n := 1
 	for i, d := range shape {
 		if d < 0 {
 			return 0, fmt.Errorf("tensor: shape %v: dimension %d is negative", shape, i)
+		}
+		if d != 0 && n > maxElements/d {
+			return 0, fmt.Errorf("tensor: shape %v has more than 2^%d elements", shape, maxElementsLog2)
 		}
 		n *= d
 	}
