@@ -327,6 +327,9 @@ func NewStringArray(v []string, shape ...int) *Array {
 	return &Array{DType: fmt.Sprintf("<U%d", width), Shape: shapeOrVector(shape, len(v)), Data: d}
 }
 
+// shapeOrVector returns a copy of shape, or [n] when shape is empty, so the
+// New*Array constructors make a vector when called without a shape (a rank-0
+// array needs an explicit Array literal).
 func shapeOrVector(shape []int, n int) []int {
 	if len(shape) == 0 {
 		return []int{n}
