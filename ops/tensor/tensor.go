@@ -89,10 +89,20 @@ func ShapeSize(shape []int) (int, error) {
 	return n, nil
 }
 
+// ShapeError is the panic value of New for an invalid shape. It marks
+// itself as a user error, so the Starlark layer reports it as a plain error
+// when a script asked for the shape.
+type ShapeError struct{ Err error }
+
+func (e *ShapeError) Error() string { return strings.TrimPrefix(e.Err.Error(), "tensor: ") }
+
+// UserError marks the error as one to report to the script, not a bug.
+func (e *ShapeError) UserError() {}
+
 func checkShape(shape []int) int {
 	n, err := ShapeSize(shape)
 	if err != nil {
-		panic(err)
+		panic(&ShapeError{Err: err})
 	}
 	return n
 }
