@@ -54,3 +54,25 @@ func BenchmarkSgemmSmall(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMicroKernel times each backend's micro-kernel alone on packed
+// panels that stay in L1 (k = 256), which bounds what the packed driver can
+// reach on one core.
+func BenchmarkMicroKernel(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, bk := range gemmBackends() {
+		if bk.packed == nil {
+			continue
+		}
+		g := bk.packed
+		b.Run(bk.name, func(b *testing.B) {
+			const k = 256
+			x, y := randomSlice(rng, k*g.mr), randomSlice(rng, k*g.nr)
+			c := make([]float32, g.mr*g.nr)
+			for b.Loop() {
+				g.kernel(k, x, y, c, g.nr, 1, 1)
+			}
+			b.ReportMetric(2*float64(g.mr*g.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
