@@ -90,7 +90,7 @@ func runParallel(workers int, fn func()) {
 		return
 	}
 	p := pool
-	if debugNoPool || !p.mu.TryLock() {
+	if !p.mu.TryLock() {
 		// Another job is running (possibly the one calling us): use fresh
 		// goroutines instead of waiting for it.
 		var wg sync.WaitGroup
@@ -179,7 +179,3 @@ func (p *workerPool) awaitJob(h *poolHelper, seen uint64) uint64 {
 		h.sleeping.Store(false)
 	}
 }
-
-// debugNoPool makes runParallel spawn goroutines; tuning tests compare the
-// two.
-var debugNoPool bool
