@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
 
 	"pare/builtins/host"
 )
@@ -116,5 +117,21 @@ func TestOverriderTakesOverCalls(t *testing.T) {
 		if f.called != c.fn {
 			t.Errorf("tensor.%s with an overrider: TensorFunction got %q, want %q", c.fn, f.called, c.fn)
 		}
+	}
+}
+
+// namesake is another value type that calls itself "tensor".
+type namesake struct{ fakeOverrider }
+
+func (namesake) Type() string { return "tensor" }
+
+func TestCompareWithNamesakeType(t *testing.T) {
+	a := Wrap(nil)
+	eq, err := starlark.Equal(a, &namesake{})
+	if err != nil || eq {
+		t.Errorf("tensor == another type named tensor: got %v, %v; want false, nil", eq, err)
+	}
+	if _, err := starlark.Compare(syntax.LT, a, &namesake{}); err == nil {
+		t.Errorf("tensor < another type named tensor: got no error")
 	}
 }

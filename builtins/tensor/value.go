@@ -67,8 +67,12 @@ func (v *Value) Index(i int) starlark.Value {
 	return scalarOrTensor(row)
 }
 
-// Slice cuts the first axis as t[start:end:step].
+// Slice cuts the first axis as t[start:end:step]. A scalar tensor has no
+// axis to cut and is returned unchanged, because Slice cannot fail.
 func (v *Value) Slice(start, end, step int) starlark.Value {
+	if v.t.Ndim() == 0 {
+		return v
+	}
 	if step < 0 {
 		// A negative step has no strided view here; copy the rows in order.
 		var rows []*tensor.Tensor
@@ -201,7 +205,18 @@ func (v *Value) Unary(op syntax.Token) (starlark.Value, error) {
 // NaN anywhere makes two tensors unequal. Elementwise comparisons that give
 // masks are tensor.eq, tensor.lt and the other comparison functions.
 func (v *Value) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
-	w := y.(*Value)
+	// Another type may also call itself "tensor" (nn's traced tensors), so
+	// the assertion is checked; such a value is unequal to every Value.
+	w, ok := y.(*Value)
+	if !ok {
+		switch op {
+		case syntax.EQL:
+			return false, nil
+		case syntax.NEQ:
+			return true, nil
+		}
+		return false, fmt.Errorf("tensor %s %s: tensors are not ordered", op, y.Type())
+	}
 	switch op {
 	case syntax.EQL:
 		return equal(v.t, w.t), nil
