@@ -8,6 +8,7 @@
 package kernels
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 )
@@ -30,6 +31,23 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	defaultBackend.sgemm(runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmContext is Sgemm that stops early when ctx is done: it checks ctx
+// before starting and between cache blocks, each at most kc×nc of op(B)
+// against all rows of op(A) (with the default kernels, at most 2·m·3072·384
+// flops between checks). It returns ctx.Err() when it stops early, leaving C
+// partly updated, and nil otherwise.
+func SgemmContext(ctx context.Context, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
+	if 2*m*n*k <= smallFlops {
+		checkSgemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sgemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return nil
+	}
+	return defaultBackend.sgemmContext(ctx, runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // smallFlops is the work (2·m·n·k) up to which Sgemm skips packing, whose

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -20,12 +21,22 @@ type gemmBackend struct {
 }
 
 func (bk *gemmBackend) sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	// Background is never done, so there is no error to handle.
+	_ = bk.sgemmContext(context.Background(), threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmContext checks the arguments and runs the product, stopping between
+// blocks once ctx is done. A library backend checks ctx only before it starts.
+func (bk *gemmBackend) sgemmContext(ctx context.Context, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
 	checkSgemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if bk.external != nil {
 		bk.external(max(threads, 1), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
+		return nil
 	}
-	bk.packed.run(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	return bk.packed.run(ctx, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // goBackend is the pure-Go packed SGEMM, available everywhere.

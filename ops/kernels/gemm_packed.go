@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -37,14 +38,15 @@ func roundUp(x, multiple int) int { return (x + multiple - 1) / multiple * multi
 func ceilDiv(x, y int) int { return (x + y - 1) / y }
 
 // run computes C = alpha·op(A)·op(B) + beta·C on up to threads goroutines.
-// Arguments are already checked.
-func (g *packedGemm) run(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// Arguments are already checked. It returns ctx.Err() as soon as it finds
+// ctx done between blocks, leaving C partly updated.
+func (g *packedGemm) run(ctx context.Context, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
 	if m == 0 || n == 0 {
-		return
+		return nil
 	}
 	if k == 0 || alpha == 0 {
 		scaleMatrix(m, n, beta, c, ldc)
-		return
+		return nil
 	}
 	if 2*m*n*k < serialFlops {
 		threads = 1
@@ -56,6 +58,9 @@ func (g *packedGemm) run(threads int, transA, transB bool, m, n, k int, alpha fl
 	for jc := 0; jc < n; jc += g.nc {
 		nb := min(g.nc, n-jc)
 		for pc := 0; pc < k; pc += g.kc {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			kb := min(g.kc, k-pc)
 			blockBeta := beta
 			if pc > 0 {
@@ -71,6 +76,7 @@ func (g *packedGemm) run(threads int, transA, transB bool, m, n, k int, alpha fl
 			blk.run(threads)
 		}
 	}
+	return nil
 }
 
 // gemmBlock is the work on one packed kb×nb block B̃ of op(B):

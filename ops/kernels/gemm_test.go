@@ -1,6 +1,8 @@
 package kernels
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -312,5 +314,30 @@ func TestBenchGEMMSmall(t *testing.T) {
 	}
 	if _, err := BenchGEMM(0, 1, ""); err == nil {
 		t.Error("BenchGEMM(0, 1, \"\"): got nil error, want an error for n < 1")
+	}
+}
+
+func TestSgemmContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, n := range []int{4, 300} {
+		a, b, c := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+		if err := SgemmContext(ctx, false, false, n, n, n, 1, a, n, b, n, 0, c, n); !errors.Is(err, context.Canceled) {
+			t.Errorf("SgemmContext n=%d with a cancelled context: got %v, want context.Canceled", n, err)
+		}
+	}
+}
+
+func TestSgemmContextMatchesSgemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	m, n, k := 300, 200, 500 // several kc blocks
+	a, b := randomSlice(rng, m*k), randomSlice(rng, k*n)
+	got, want := make([]float32, m*n), make([]float32, m*n)
+	if err := SgemmContext(context.Background(), false, false, m, n, k, 1, a, k, b, n, 0, got, n); err != nil {
+		t.Fatalf("SgemmContext: %v", err)
+	}
+	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	if !slices.Equal(got, want) {
+		t.Error("SgemmContext and Sgemm results differ, want identical")
 	}
 }
