@@ -8,6 +8,7 @@ import (
 	"go.starlark.net/syntax"
 
 	"pare/builtins/host"
+	"pare/ops/tensor"
 )
 
 func TestBuiltinDocsStartWithSignature(t *testing.T) {
@@ -133,5 +134,23 @@ func TestCompareWithNamesakeType(t *testing.T) {
 	}
 	if _, err := starlark.Compare(syntax.LT, a, &namesake{}); err == nil {
 		t.Errorf("tensor < another type named tensor: got no error")
+	}
+}
+
+func TestOperatorOverMemoryLimitIsError(t *testing.T) {
+	x, err := FromValue(starlark.NewList([]starlark.Value{starlark.MakeInt(1)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := Wrap(tensor.New(1 << 20))
+	tensor.SetMemoryLimit(tensor.LiveBytes() + 1<<20)
+	defer tensor.SetMemoryLimit(0)
+	_, err = starlark.Binary(syntax.PLUS, big, Wrap(x))
+	if err == nil || !strings.Contains(err.Error(), "would exceed --max-memory") {
+		t.Errorf("tensor + tensor over the memory limit: got %v, want a --max-memory error", err)
+	}
+	_, err = starlark.Unary(syntax.MINUS, big)
+	if err == nil || !strings.Contains(err.Error(), "would exceed --max-memory") {
+		t.Errorf("-tensor over the memory limit: got %v, want a --max-memory error", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"pare/builtins/host"
 	"pare/ops/tensor"
 )
 
@@ -161,7 +162,8 @@ func (it *rowIterator) Done() {}
 
 // Binary implements + - * / between tensors, numbers and nested lists, with
 // NumPy broadcasting.
-func (v *Value) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (starlark.Value, error) {
+func (v *Value) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (_ starlark.Value, err error) {
+	defer catchUserError(&err)
 	var f func(a, b *tensor.Tensor) (*tensor.Tensor, error)
 	switch op {
 	case syntax.PLUS:
@@ -191,7 +193,8 @@ func (v *Value) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (s
 }
 
 // Unary implements -t and +t.
-func (v *Value) Unary(op syntax.Token) (starlark.Value, error) {
+func (v *Value) Unary(op syntax.Token) (_ starlark.Value, err error) {
+	defer catchUserError(&err)
 	switch op {
 	case syntax.MINUS:
 		return Wrap(tensor.Neg(v.t)), nil
@@ -228,4 +231,19 @@ func (v *Value) CompareSameType(op syntax.Token, y starlark.Value, depth int) (b
 
 func equal(a, b *tensor.Tensor) bool {
 	return slices.Equal(a.Shape(), b.Shape()) && slices.Equal(a.Data(), b.Data())
+}
+
+// catchUserError turns a panic carrying a host.UserError (a memory-limit or
+// shape error raised during allocation) into *err. Operators run outside
+// any builtin, so host.Recover does not cover them. Other panics go on.
+func catchUserError(err *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if ue, ok := r.(host.UserError); ok {
+		*err = ue
+		return
+	}
+	panic(r)
 }
