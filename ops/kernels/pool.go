@@ -26,14 +26,14 @@ func parallelForWorkers(workers, n, grain int, fn func(lo, hi int)) {
 		return
 	}
 	grain = max(grain, 1)
-	workers = min(workers, ceilDiv(n, grain))
+	// Chunk c is [c·n/chunks, (c+1)·n/chunks), and chunks <= n/grain keeps
+	// every chunk at least grain long.
+	chunks := min(n/grain, workers*chunksPerWorker)
+	workers = min(workers, chunks)
 	if workers <= 1 {
 		fn(0, n)
 		return
 	}
-	chunks := min(ceilDiv(n, grain), workers*chunksPerWorker)
-	step := ceilDiv(n, chunks)
-	chunks = ceilDiv(n, step)
 	var next atomic.Int64
 	runParallel(workers, func() {
 		for {
@@ -41,7 +41,7 @@ func parallelForWorkers(workers, n, grain int, fn func(lo, hi int)) {
 			if c >= chunks {
 				return
 			}
-			fn(c*step, min((c+1)*step, n))
+			fn(c*n/chunks, (c+1)*n/chunks)
 		}
 	})
 }

@@ -36,22 +36,24 @@ func TestParallelForCoversOnce(t *testing.T) {
 }
 
 func TestParallelForChunksRespectGrain(t *testing.T) {
-	var mu sync.Mutex
-	var sizes []int
-	ParallelFor(10000, 1000, func(lo, hi int) {
-		mu.Lock()
-		sizes = append(sizes, hi-lo)
-		mu.Unlock()
-	})
-	total := 0
-	for _, s := range sizes {
-		total += s
-		if s < 1000 && total != 10000 {
-			t.Errorf("chunk of %d items, want at least the grain 1000 except for the last", s)
+	for _, tc := range []struct{ n, grain int }{{10000, 1000}, {1001, 1000}, {10, 3}, {10500, 1000}} {
+		var mu sync.Mutex
+		var sizes []int
+		ParallelFor(tc.n, tc.grain, func(lo, hi int) {
+			mu.Lock()
+			sizes = append(sizes, hi-lo)
+			mu.Unlock()
+		})
+		total := 0
+		for _, s := range sizes {
+			total += s
+			if s < tc.grain {
+				t.Errorf("n=%d grain=%d: chunk of %d items, want at least the grain", tc.n, tc.grain, s)
+			}
 		}
-	}
-	if total != 10000 {
-		t.Errorf("chunks cover %d items, want 10000", total)
+		if total != tc.n {
+			t.Errorf("n=%d grain=%d: chunks cover %d items, want %d", tc.n, tc.grain, total, tc.n)
+		}
 	}
 }
 
