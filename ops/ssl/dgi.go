@@ -2,6 +2,7 @@ package ssl
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"pare/ops/autograd"
@@ -10,20 +11,22 @@ import (
 )
 
 // Discriminator is DGI's bilinear critic D(h, s) = hᵀ·W·s + b (Veličković
-// et al., arXiv:1809.10341), W Glorot-initialised and b = 0.
+// et al., arXiv:1809.10341) with b = 0 at the start.
 type Discriminator struct {
 	W, B *autograd.Var
 }
 
-// NewDiscriminator returns a critic for embeddings of width dim.
+// NewDiscriminator returns a critic for embeddings of width dim. W starts
+// from U(−a, a) with a = √(6 / (dim² + dim)): DGI's reference code applies
+// Xavier-uniform to torch.nn.Bilinear's weight of shape [1, dim, dim],
+// whose fans are dim·dim and dim. (A plain [dim, dim] Xavier bound would be
+// about √dim times larger.)
 func NewDiscriminator(dim int, rng *rand.Rand) (*Discriminator, error) {
 	if dim <= 0 {
 		return nil, fmt.Errorf("ssl: discriminator width %d; want a positive width", dim)
 	}
 	w := tensor.New(dim, dim)
-	if err := nn.XavierUniform(w, 1, rng); err != nil {
-		return nil, err
-	}
+	nn.Uniform(w, math.Sqrt(6/float64(dim*dim+dim)), rng)
 	return &Discriminator{W: autograd.Param(w), B: autograd.Param(tensor.New(1))}, nil
 }
 
