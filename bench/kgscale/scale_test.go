@@ -125,11 +125,19 @@ func BenchmarkLoadTSV12M(b *testing.B) {
 // returns the per-update times in milliseconds (the initial build
 // excluded, as in the protocol).
 func updateTimes(b *testing.B, g *kg.Graph, ratio float64, method string) []float64 {
-	logs, err := kg.Simulate(context.Background(), g, kg.SimulateOptions{Users: 3, Queries: 200, Topics: 20, Seed: 0})
+	k, err := kg.Budget(g, ratio, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
-	k, err := kg.Budget(g, ratio, 0)
+	return updateTimesK(b, g, k, method)
+}
+
+// fb15k237K is the budget of FB15k-237's train split at ratio 1e-4.
+const fb15k237K = 27
+
+// updateTimesK is updateTimes with an absolute budget of k triples.
+func updateTimesK(b *testing.B, g *kg.Graph, k int, method string) []float64 {
+	logs, err := kg.Simulate(context.Background(), g, kg.SimulateOptions{Users: 3, Queries: 200, Topics: 20, Seed: 0})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -237,5 +245,24 @@ func BenchmarkApexUpdateSynthetic12M(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		reportUpdates(b, updateTimes(b, g, 1e-4, "apex2"))
+	}
+}
+
+// The SameK benchmarks use FB15k-237's budget at ratio 1e-4 (27 triples) on
+// the 12M-triple graph, so the summary's size does not grow with the graph
+// and only the update itself is compared.
+func BenchmarkApexNUpdateSynthetic12MSameK(b *testing.B) {
+	g := synthetic12M(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		reportUpdates(b, updateTimesK(b, g, fb15k237K, "apex2_n"))
+	}
+}
+
+func BenchmarkApexUpdateSynthetic12MSameK(b *testing.B) {
+	g := synthetic12M(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		reportUpdates(b, updateTimesK(b, g, fb15k237K, "apex2"))
 	}
 }
