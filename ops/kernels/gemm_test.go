@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -339,5 +340,32 @@ func TestSgemmContextMatchesSgemm(t *testing.T) {
 	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
 	if !slices.Equal(got, want) {
 		t.Error("SgemmContext and Sgemm results differ, want identical")
+	}
+}
+
+// TestSgemmConcurrentCallers runs products from several goroutines at once:
+// one holds the worker pool and the others fall back to fresh goroutines.
+func TestSgemmConcurrentCallers(t *testing.T) {
+	const m, n, k = 150, 130, 170
+	rng := rand.New(rand.NewPCG(21, 22))
+	a, b := randomSlice(rng, m*k), randomSlice(rng, k*n)
+	want := make([]float32, m*n)
+	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+
+	var wg sync.WaitGroup
+	results := make([][]float32, 4)
+	for g := range results {
+		results[g] = make([]float32, m*n)
+		wg.Go(func() {
+			for rep := 0; rep < 20; rep++ {
+				Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, results[g], n)
+			}
+		})
+	}
+	wg.Wait()
+	for g, got := range results {
+		if !slices.Equal(got, want) {
+			t.Errorf("caller %d: result differs from the single-caller product, want identical", g)
+		}
 	}
 }
