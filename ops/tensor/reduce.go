@@ -15,6 +15,9 @@ import (
 // in order, so a long sum gives the same result for any number of workers.
 const sumBlock = 1 << 16
 
+// sumRun is the length of the runs that sum64 hands to kernels.Sum.
+const sumRun = 1024
+
 // reduceRows applies f to every row of t's view over axes.
 func reduceRows(t *Tensor, axes []int, keepdims bool, f func(row []float32) float32) (*Tensor, error) {
 	return reduceRowsAcc(t, axes, keepdims, f, nil)
@@ -201,19 +204,16 @@ func transposeReduce(dst, data []float32, outer, reduced, inner int, f func(row 
 // run on the worker pool when xs is long.
 func sum64(xs []float32) float64 {
 	if len(xs) <= sumBlock {
-		// Four accumulators break the chain of dependent additions.
-		var s0, s1, s2, s3 float64
-		i := 0
-		for ; i+4 <= len(xs); i += 4 {
-			s0 += float64(xs[i])
-			s1 += float64(xs[i+1])
-			s2 += float64(xs[i+2])
-			s3 += float64(xs[i+3])
+		// kernels.Sum adds each run of sumRun values in 32 float32 lanes
+		// (on AVX2, 32 values per lane), and the runs are added in
+		// float64. The float32 part rounds only short sums, so the result
+		// stays within a few float32 ulps of the exact sum while the loop
+		// runs at vector speed.
+		s := 0.0
+		for lo := 0; lo < len(xs); lo += sumRun {
+			s += float64(kernels.Sum(xs[lo:min(lo+sumRun, len(xs))]))
 		}
-		for ; i < len(xs); i++ {
-			s0 += float64(xs[i])
-		}
-		return (s0 + s1) + (s2 + s3)
+		return s
 	}
 	nb := (len(xs) + sumBlock - 1) / sumBlock
 	partial := make([]float64, nb)
@@ -273,18 +273,7 @@ func Max(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
 	if err := checkNonEmpty("max", t, axes); err != nil {
 		return nil, err
 	}
-	return reduceRowsAcc(t, axes, keepdims, func(row []float32) float32 {
-		m := row[0]
-		for _, x := range row {
-			if x > m || x != x {
-				m = x
-				if x != x {
-					break
-				}
-			}
-		}
-		return m
-	}, maxAcc)
+	return reduceRowsAcc(t, axes, keepdims, kernels.Max, maxAcc)
 }
 
 // Min returns the smallest value over axes; NaN if any value is NaN. An
@@ -293,18 +282,7 @@ func Min(t *Tensor, axes []int, keepdims bool) (*Tensor, error) {
 	if err := checkNonEmpty("min", t, axes); err != nil {
 		return nil, err
 	}
-	return reduceRowsAcc(t, axes, keepdims, func(row []float32) float32 {
-		m := row[0]
-		for _, x := range row {
-			if x < m || x != x {
-				m = x
-				if x != x {
-					break
-				}
-			}
-		}
-		return m
-	}, minAcc)
+	return reduceRowsAcc(t, axes, keepdims, kernels.Min, minAcc)
 }
 
 func checkNonEmpty(name string, t *Tensor, axes []int) error {
