@@ -78,6 +78,9 @@ func (m *Model) forward(ids []int, B, T int, mask []bool, keep bool) (*tensor.Te
 	if err := m.checkBatch(ids, B, T, mask); err != nil {
 		return nil, nil, err
 	}
+	if keep && m.HasMoE() {
+		return nil, nil, fmt.Errorf("llm: the backward pass does not support MoE layers")
+	}
 	c := &m.Config
 	n, d := B*T, c.Dim
 	cache := &Cache{B: B, T: T, IDs: ids, Mask: mask}
@@ -150,6 +153,11 @@ func (m *Model) blockForward(l int, lw *LayerWeights, x []float32, cache *Cache,
 	addInto(x2, x)
 
 	xn2, rstd2 := rmsNorm(x2, n, d, lw.MLPNorm, c.NormEps)
+	if lw.MoE != nil {
+		out := lw.MoE.forward(xn2, n, d)
+		addInto(out, x2)
+		return out
+	}
 	h := lw.WGate.Dim(0)
 	gate := proj("gate", xn2, lw.WGate, nil)
 	up := proj("up", xn2, lw.WUp, nil)

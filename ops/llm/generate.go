@@ -64,6 +64,10 @@ func (m *Model) Step(kv *KVCache, token int) ([]float32, error) {
 		addInto(x, o)
 
 		xn2, _ := rmsNorm(x, 1, d, lw.MLPNorm, c.NormEps)
+		if lw.MoE != nil {
+			addInto(x, lw.MoE.forward(xn2, 1, d))
+			continue
+		}
 		h := lw.WGate.Dim(0)
 		act := swiglu(linear(xn2, 1, lw.WGate, nil), linear(xn2, 1, lw.WUp, nil), 1, h)
 		addInto(x, linear(act, 1, lw.WDown, nil))

@@ -116,6 +116,9 @@ func LoadHF(dir string) (*Model, error) {
 	if err := json.Unmarshal(raw, &h); err != nil {
 		return nil, fmt.Errorf("llm: %s: %w", cfgPath, err)
 	}
+	if h.ModelType == "mixtral" {
+		return loadMixtral(dir, raw, &h)
+	}
 	cfg, err := configFromHF(&h)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfgPath, err)
@@ -263,6 +266,9 @@ func hfConfigOf(c *Config, dtype string) hfConfig {
 // SentencePiece vocabulary. The folder appears complete or not at all; an
 // existing non-empty dir is an error.
 func (m *Model) SaveHF(dir, dtype string) error {
+	if m.HasMoE() {
+		return m.saveMixtral(dir, dtype)
+	}
 	st, err := safetensorsDType(dtype)
 	if err != nil {
 		return err

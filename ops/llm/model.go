@@ -23,6 +23,9 @@ type LayerWeights struct {
 	MLPNorm        *tensor.Tensor // [dim]
 	WGate, WUp     *tensor.Tensor
 	WDown          *tensor.Tensor
+	// MoE, when not nil, replaces the dense MLP (WGate, WUp and WDown are
+	// then nil); see moe.go.
+	MoE *MoEBlock
 }
 
 // Weights holds every parameter. When the embeddings are tied, Head is the
@@ -70,8 +73,12 @@ func (w *Weights) Params() []Named {
 				Named{p + "self_attn.k_proj.bias", lw.BK},
 				Named{p + "self_attn.v_proj.bias", lw.BV})
 		}
+		out = append(out, Named{p + "post_attention_layernorm.weight", lw.MLPNorm})
+		if lw.MoE != nil {
+			out = append(out, lw.MoE.params(p)...)
+			continue
+		}
 		out = append(out,
-			Named{p + "post_attention_layernorm.weight", lw.MLPNorm},
 			Named{p + "mlp.gate_proj.weight", lw.WGate},
 			Named{p + "mlp.up_proj.weight", lw.WUp},
 			Named{p + "mlp.down_proj.weight", lw.WDown})
@@ -150,6 +157,10 @@ func (m *Model) SyncWidths() error {
 			return fmt.Errorf("llm: layer %d: q_proj shape %v is not a whole number of heads of size %d", l, lw.WQ.Shape(), c.HeadDim)
 		}
 		c.LayerHeads[l] = lw.WQ.Dim(0) / c.HeadDim
+		if lw.MoE != nil {
+			c.LayerHidden[l] = lw.MoE.ExpertWidth()
+			continue
+		}
 		c.LayerHidden[l] = lw.WGate.Dim(0)
 	}
 	return m.Validate()
@@ -203,9 +214,16 @@ func (m *Model) Validate() error {
 			{"self_attn.v_proj.weight", lw.WV, []int{kv, d}},
 			{"self_attn.o_proj.weight", lw.WO, []int{d, q}},
 			{"post_attention_layernorm.weight", lw.MLPNorm, []int{d}},
-			{"mlp.gate_proj.weight", lw.WGate, []int{h, d}},
-			{"mlp.up_proj.weight", lw.WUp, []int{h, d}},
-			{"mlp.down_proj.weight", lw.WDown, []int{d, h}},
+		}
+		if lw.MoE != nil {
+			if err := lw.MoE.validate(p, d); err != nil {
+				return err
+			}
+		} else {
+			checks = append(checks,
+				shapeCheck{"mlp.gate_proj.weight", lw.WGate, []int{h, d}},
+				shapeCheck{"mlp.up_proj.weight", lw.WUp, []int{h, d}},
+				shapeCheck{"mlp.down_proj.weight", lw.WDown, []int{d, h}})
 		}
 		if c.QKVBias {
 			checks = append(checks,
@@ -258,7 +276,10 @@ func (w *Weights) clone() *Weights {
 		out.Layers[l] = LayerWeights{
 			AttnNorm: lw.AttnNorm.Clone(), WQ: lw.WQ.Clone(), WK: lw.WK.Clone(), WV: lw.WV.Clone(), WO: lw.WO.Clone(),
 			BQ: cloneOrNil(lw.BQ), BK: cloneOrNil(lw.BK), BV: cloneOrNil(lw.BV),
-			MLPNorm: lw.MLPNorm.Clone(), WGate: lw.WGate.Clone(), WUp: lw.WUp.Clone(), WDown: lw.WDown.Clone(),
+			MLPNorm: lw.MLPNorm.Clone(), WGate: cloneOrNil(lw.WGate), WUp: cloneOrNil(lw.WUp), WDown: cloneOrNil(lw.WDown),
+		}
+		if lw.MoE != nil {
+			out.Layers[l].MoE = lw.MoE.clone()
 		}
 	}
 	return out
