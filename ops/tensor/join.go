@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"pare/ops/kernels"
+)
 
 // Concat joins tensors along an existing axis. All must have the same rank
 // and equal sizes on every other axis.
@@ -106,26 +110,68 @@ func SplitEvery(t *Tensor, chunk, axis int) ([]*Tensor, error) {
 	return Split(t, sizes, a)
 }
 
-// copyInto copies src into dst, which have the same shape; dst may be a
-// strided view.
+// copyInto copies src into dst, which have the same shape; either may be a
+// strided view. Large copies run on the worker pool, and a source read
+// across its unit stride (a transpose) is copied in square tiles so both
+// sides stay in cache.
 func copyInto(dst, src *Tensor) {
-	if dst.Size() == 0 {
+	n := dst.Size()
+	if n == 0 {
 		return
 	}
 	cshape, cstrides := coalesce(dst.shape, dst.strides, src.strides)
-	inner := cshape[len(cshape)-1]
-	rows := dst.Size() / inner
-	sd, ss := cstrides[0][len(cshape)-1], cstrides[1][len(cshape)-1]
-	offs := make([]int, 2)
-	for r := range rows {
-		rowOffsets(r, cshape, cstrides, offs)
-		d, s := dst.offset+offs[0], src.offset+offs[1]
-		if sd == 1 && ss == 1 {
-			copy(dst.data[d:d+inner], src.data[s:s+inner])
-			continue
-		}
-		for i := range inner {
-			dst.data[d+i*sd] = src.data[s+i*ss]
-		}
+	nd := len(cshape)
+	if nd >= 2 && cstrides[0][nd-1] == 1 && cstrides[1][nd-1] != 1 && cstrides[1][nd-2] == 1 {
+		copyTransposed(dst, src, cshape, cstrides)
+		return
 	}
+
+	inner := cshape[nd-1]
+	sd, ss := cstrides[0][nd-1], cstrides[1][nd-1]
+	kernels.ParallelFor(n/inner, max(1, parallelGrain/inner), func(lo, hi int) {
+		offs := make([]int, 2)
+		for r := lo; r < hi; r++ {
+			rowOffsets(r, cshape, cstrides, offs)
+			d, s := dst.offset+offs[0], src.offset+offs[1]
+			if sd == 1 && ss == 1 {
+				copy(dst.data[d:d+inner], src.data[s:s+inner])
+				continue
+			}
+			for i := range inner {
+				dst.data[d+i*sd] = src.data[s+i*ss]
+			}
+		}
+	})
+}
+
+// transposeTile is the side of the square tiles copyTransposed moves.
+const transposeTile = 32
+
+// copyTransposed copies when the last two coalesced dimensions are swapped
+// between dst (unit stride on the last) and src (unit stride on the one
+// before), one transposeTile×transposeTile tile at a time.
+func copyTransposed(dst, src *Tensor, cshape []int, cstrides [][]int) {
+	nd := len(cshape)
+	rows, cols := cshape[nd-2], cshape[nd-1]
+	outer := dst.Size() / (rows * cols)
+	dRow, sCol := cstrides[0][nd-2], cstrides[1][nd-1]
+	rowTiles := (rows + transposeTile - 1) / transposeTile
+	colTiles := (cols + transposeTile - 1) / transposeTile
+	jobs := outer * rowTiles * colTiles
+	kernels.ParallelFor(jobs, max(1, parallelGrain/(transposeTile*transposeTile)), func(lo, hi int) {
+		offs := make([]int, 2)
+		for job := lo; job < hi; job++ {
+			o := job / (rowTiles * colTiles)
+			t := job % (rowTiles * colTiles)
+			r0, c0 := (t/colTiles)*transposeTile, (t%colTiles)*transposeTile
+			r1, c1 := min(r0+transposeTile, rows), min(c0+transposeTile, cols)
+			rowOffsets(o, cshape[:nd-1], cstrides, offs)
+			d, s := dst.offset+offs[0], src.offset+offs[1]
+			for c := c0; c < c1; c++ {
+				for r := r0; r < r1; r++ {
+					dst.data[d+r*dRow+c] = src.data[s+r+c*sCol]
+				}
+			}
+		}
+	})
 }

@@ -177,12 +177,7 @@ func (t *Tensor) Contiguous() *Tensor {
 		return t
 	}
 	out := New(t.shape...)
-	dst := out.data
-	i := 0
-	t.each(func(off int) {
-		dst[i] = t.data[off]
-		i++
-	})
+	copyInto(out, t)
 	return out
 }
 
