@@ -10,7 +10,10 @@ python3-scipy, python3-numpy installed):
 The Go side runs the fixed-shape benchmarks of pare/ops/ot through
 `go test -bench` (GOMAXPROCS = all cores); the Python side times the same
 problem shapes on data drawn from the same distributions (NumPy's RNG, not
-Go's, so instances differ). Every figure is the median of --count runs.
+Go's, so instances differ). Every figure is the median of --count runs, as
+wall time and as process CPU time (all threads; on a machine shared with
+other jobs CPU time varies less). Ratios are reference / pare, so above 1
+means pare is faster.
 The free-support barycenter is timed once per size because one run at 4096
 points takes minutes on a small machine. A Markdown table goes to stdout.
 """
@@ -29,7 +32,7 @@ from scipy.optimize import linear_sum_assignment
 
 
 def go_bench(pattern, count, env=None):
-    """Run go test -bench and return {name: [ns/op, ...]} and extra metrics."""
+    """Run go test -bench; return {name: [wall s/op, ...]} and {name: {unit: [value, ...]}}."""
     cmd = ["go", "test", "./ops/ot", "-run", "^$", "-bench", pattern,
            "-benchtime", "1x", "-count", str(count), "-timeout", "60m"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True,
@@ -42,18 +45,20 @@ def go_bench(pattern, count, env=None):
         name = m.group(1)
         times.setdefault(name, []).append(int(m.group(2)) / 1e9)
         for value, unit in re.findall(r"([\d.e+-]+) (\w+)", m.group(3)):
-            metrics.setdefault(name, {})[unit] = float(value)
+            metrics.setdefault(name, {}).setdefault(unit, []).append(float(value))
     return times, metrics
 
 
 def py_time(fn, count):
-    ts = []
+    """Return the median wall and process CPU seconds of fn over count runs, and its last result."""
+    walls, cpus = [], []
     out = None
     for _ in range(count):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts), out
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return statistics.median(walls), statistics.median(cpus), out
 
 
 def planted_experts(rng, n_points, d=1536, n_experts=8, noise=0.5):
@@ -75,64 +80,69 @@ def main():
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     rows = []
+    load_start = os.getloadavg()
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
 
     times, metrics = go_bench("LinearAssignment2048|EMD1000|Sinkhorn2000", args.count)
-    med = {k: statistics.median(v) for k, v in times.items()}
+
+    def go_row(label, name, ref, py):
+        wall, cpu = statistics.median(times[name]), statistics.median(metrics[name]["cpu-s/op"])
+        rows.append((label, wall, cpu, ref, py[0], py[1]))
 
     c = rng.random((2048, 2048))
-    t_lsa, _ = py_time(lambda: linear_sum_assignment(c), args.count)
-    rows.append(("linear assignment 2048×2048, uniform [0,1) costs",
-                 med["BenchmarkLinearAssignment2048"], "scipy.optimize.linear_sum_assignment", t_lsa))
+    go_row("linear assignment 2048×2048, uniform [0,1) costs", "BenchmarkLinearAssignment2048",
+           "scipy.optimize.linear_sum_assignment", py_time(lambda: linear_sum_assignment(c), args.count))
 
     n = 1000
     M = ot.dist(rng.normal(size=(n, 2)), rng.normal(size=(n, 2)))
     u = ot.unif(n)
-    t_emd_u, _ = py_time(lambda: ot.emd(u, u, M), args.count)
-    rows.append(("EMD 1000×1000, uniform marginals, sqeuclidean 2-D Gaussian points",
-                 med["BenchmarkEMD1000Uniform"], "ot.emd", t_emd_u))
+    go_row("EMD 1000×1000, uniform marginals, sqeuclidean costs of 2-D Gaussian points",
+           "BenchmarkEMD1000Uniform", "ot.emd", py_time(lambda: ot.emd(u, u, M), args.count))
     a = rng.random(n) + 0.05
     a /= a.sum()
     b = rng.random(n) + 0.05
     b /= b.sum()
-    t_emd_r, _ = py_time(lambda: ot.emd(a, b, M), args.count)
-    rows.append(("EMD 1000×1000, random marginals, same costs",
-                 med["BenchmarkEMD1000Random"], "ot.emd", t_emd_r))
+    go_row("EMD 1000×1000, random marginals, same kind of costs", "BenchmarkEMD1000Random", "ot.emd",
+           py_time(lambda: ot.emd(a, b, M), args.count))
 
     n = 2000
     M = ot.dist(rng.normal(size=(n, 2)), rng.normal(size=(n, 2)))
     M /= M.max()
     u = ot.unif(n)
-    t_sk, (_, log) = py_time(lambda: ot.sinkhorn(u, u, M, 1e-2, log=True), args.count)
-    go_it = metrics["BenchmarkSinkhorn2000"].get("iters")
-    rows.append(("Sinkhorn 2000×2000, reg 1e-2, max(M) = 1, stopThr 1e-9 "
-                 "(iterations: pare %d, POT %d)" % (go_it, log["niter"]),
-                 med["BenchmarkSinkhorn2000"], "ot.sinkhorn (numpy backend)", t_sk))
+    py = py_time(lambda: ot.sinkhorn(u, u, M, 1e-2, log=True), args.count)
+    go_it = metrics["BenchmarkSinkhorn2000"]["iters"][0]
+    go_row("Sinkhorn 2000×2000, reg 1e-2, max(M) = 1, stopThr 1e-9 (iterations: pare %d, POT %d)"
+           % (go_it, py[2][1]["niter"]), "BenchmarkSinkhorn2000", "ot.sinkhorn (numpy backend)", py)
 
     for pts in [int(p) for p in args.points.split(",") if p]:
         t, m = go_bench("FreeSupportBarycenter", 1, {"PARE_OT_BENCH_POINTS": str(pts)})
         name = "BenchmarkFreeSupportBarycenter/points=%d" % pts
-        t_pot = None
-        pot_iters = None
+        py = (None, None)
+        pot_iters = ""
         if str(pts) in args.pot_points.split(","):
             experts = planted_experts(rng, pts)
             w = [ot.unif(pts)] * len(experts)
-            t_pot, (_, log) = py_time(lambda: ot.lp.free_support_barycenter(
+            py = py_time(lambda: ot.lp.free_support_barycenter(
                 experts, w, experts[0].copy(), numItermax=100, log=True), 1)
-            pot_iters = len(log["displacement_square_norms"])
+            pot_iters = ", POT %d" % len(py[2][1]["displacement_square_norms"])
         label = "free-support barycenter, 8 measures × %d points × width 1536 (iterations: pare %d%s)" % (
-            pts, m[name]["iters"], "" if pot_iters is None else ", POT %d" % pot_iters)
-        rows.append((label, t[name][0], "ot.lp.free_support_barycenter" if t_pot else "", t_pot))
+            pts, m[name]["iters"][0], pot_iters)
+        rows.append((label, t[name][0], m[name]["cpu-s/op"][0],
+                     "ot.lp.free_support_barycenter" if py[0] is not None else "", py[0], py[1]))
 
-    print("POT %s, SciPy %s, NumPy %s, %d CPU cores" % (ot.__version__, scipy.__version__, np.__version__,
-                                                        os.cpu_count()), file=sys.stderr)
-    print("| problem | pare (s) | reference | reference (s) | reference / pare |")
-    print("|---|---|---|---|---|")
-    for label, tg, ref, tr in rows:
-        if tr is None:
-            print("| %s | %.3f | | | |" % (label, tg))
+    print("POT %s, SciPy %s, NumPy %s, %d CPU cores, started %s, 1-minute load average %.1f at start "
+          "and %.1f at end" % (ot.__version__, scipy.__version__, np.__version__, os.cpu_count(), started,
+                               load_start[0], os.getloadavg()[0]))
+    print()
+    print("| problem | pare wall (s) | pare CPU (s) | reference | reference wall (s) | reference CPU (s) "
+          "| wall ratio | CPU ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, wall, cpu, ref, rwall, rcpu in rows:
+        if rwall is None:
+            print("| %s | %.3f | %.3f | | | | | |" % (label, wall, cpu))
         else:
-            print("| %s | %.3f | %s | %.3f | %.2f |" % (label, tg, ref, tr, tr / tg))
-
+            print("| %s | %.3f | %.3f | %s | %.3f | %.3f | %.2f | %.2f |"
+                  % (label, wall, cpu, ref, rwall, rcpu, rwall / wall, rcpu / cpu))
 
 if __name__ == "__main__":
     main()
