@@ -73,3 +73,18 @@ func BenchmarkStoriesPerplexity512(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(ids)*b.N)/b.Elapsed().Seconds(), "tokens/s")
 }
+
+// BenchmarkMemoryCopy copies 1 GiB; its bytes/s (read plus write) is the
+// memory bandwidth that bounds decoding.
+func BenchmarkMemoryCopy(b *testing.B) {
+	src := make([]float32, 1<<28)
+	dst := make([]float32, len(src))
+	for i := range src {
+		src[i] = 1
+	}
+	b.SetBytes(int64(8 * len(src)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		copy(dst, src)
+	}
+}

@@ -1,0 +1,330 @@
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"pare/ops/store"
+	"pare/ops/tensor"
+)
+
+// Streamed is a Hugging Face model whose weights stay in its safetensors
+// files: only the tensors of the step at hand (one decoder layer, or the
+// embedding or head) are converted to float32, and each file is mapped only
+// while a tensor is read from it, so resident memory stays near one layer
+// plus activations. Models larger than memory are scored this way.
+type Streamed struct {
+	Config Config
+	dir    string
+	// shard maps each tensor name to its safetensors file.
+	shard map[string]string
+}
+
+// OpenStreamed reads config.json and the weight map of a Hugging Face
+// folder (model.safetensors or a sharded index) without loading weights.
+func OpenStreamed(dir string) (*Streamed, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("llm: %w", err)
+	}
+	var h hfConfig
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, fmt.Errorf("llm: %s: %w", filepath.Join(dir, "config.json"), err)
+	}
+	cfg, err := configFromHF(&h)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	s := &Streamed{Config: cfg, dir: dir, shard: map[string]string{}}
+	single := filepath.Join(dir, "model.safetensors")
+	if fileExists(single) {
+		st, err := store.OpenSafetensors(single)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range st.Names() {
+			s.shard[n] = single
+		}
+		st.Close()
+		return s, nil
+	}
+	index := filepath.Join(dir, "model.safetensors.index.json")
+	rawIdx, err := os.ReadFile(index)
+	if err != nil {
+		return nil, fmt.Errorf("llm: the folder has neither model.safetensors nor a readable index: %w", err)
+	}
+	var idx struct {
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	if err := json.Unmarshal(rawIdx, &idx); err != nil {
+		return nil, fmt.Errorf("llm: %s: %w", index, err)
+	}
+	for n, f := range idx.WeightMap {
+		if filepath.Base(f) != f {
+			return nil, fmt.Errorf("llm: %s: shard %q of tensor %s is not a file name in the folder", index, f, n)
+		}
+		s.shard[n] = filepath.Join(dir, f)
+	}
+	return s, nil
+}
+
+// readTensors fills each named tensor from its file, opening every file
+// once and unmapping it afterwards.
+func (s *Streamed) readTensors(params []Named) error {
+	byFile := map[string][]Named{}
+	var order []string
+	for _, p := range params {
+		f, ok := s.shard[p.Name]
+		if !ok {
+			return fmt.Errorf("llm: %s: tensor %s is missing", s.dir, p.Name)
+		}
+		if _, seen := byFile[f]; !seen {
+			order = append(order, f)
+		}
+		byFile[f] = append(byFile[f], p)
+	}
+	for _, f := range order {
+		st, err := store.OpenSafetensors(f)
+		if err != nil {
+			return err
+		}
+		for _, p := range byFile[f] {
+			if err := readInto(st, p, f); err != nil {
+				st.Close()
+				return err
+			}
+		}
+		if err := st.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Layer converts the weights of decoder layer l to float32.
+func (s *Streamed) Layer(l int) (*LayerWeights, error) {
+	w := newLayerWeights(&s.Config, l)
+	if err := s.readTensors(layerParams(l, w)); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// newLayerWeights allocates zero weights for layer l of cfg.
+func newLayerWeights(cfg *Config, l int) *LayerWeights {
+	d, hd := cfg.Dim, cfg.HeadDim
+	q, kv, h := cfg.LayerHeads[l]*hd, cfg.LayerKVHeads(l)*hd, cfg.LayerHidden[l]
+	lw := &LayerWeights{AttnNorm: tensor.New(d), WQ: tensor.New(q, d), WK: tensor.New(kv, d), WV: tensor.New(kv, d),
+		WO: tensor.New(d, q), MLPNorm: tensor.New(d), WGate: tensor.New(h, d), WUp: tensor.New(h, d), WDown: tensor.New(d, h)}
+	if cfg.QKVBias {
+		lw.BQ, lw.BK, lw.BV = tensor.New(q), tensor.New(kv), tensor.New(kv)
+	}
+	return lw
+}
+
+// layerParams lists the tensors of one layer with their Hugging Face names.
+func layerParams(l int, lw *LayerWeights) []Named {
+	w := &Weights{Layers: make([]LayerWeights, l+1)}
+	w.Layers[l] = *lw
+	var out []Named
+	prefix := fmt.Sprintf("model.layers.%d.", l)
+	for _, p := range w.Params() {
+		if len(p.Name) > len(prefix) && p.Name[:len(prefix)] == prefix {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// embedRows returns the embedding rows of ids, [len(ids), dim], reading
+// the whole table once.
+func (s *Streamed) embedRows(ids []int) ([]float32, error) {
+	c := &s.Config
+	table := tensor.New(c.VocabSize, c.Dim)
+	if err := s.readTensors([]Named{{"model.embed_tokens.weight", table}}); err != nil {
+		return nil, err
+	}
+	d := c.Dim
+	x := tensor.Alloc(len(ids)*d, len(ids), d)
+	e := table.Data()
+	for i, id := range ids {
+		copy(x[i*d:(i+1)*d], e[id*d:(id+1)*d])
+	}
+	return x, nil
+}
+
+// StreamGradients runs f over the [B, T] batch ids with one layer resident
+// at a time and calls visit(l, weights, gradients) for every decoder layer,
+// last layer first, with the gradient of f for each of the layer's
+// weights. The forward pass keeps each layer's input ([B·T, dim] floats per
+// layer); the backward pass recomputes the layer's activations. chunk
+// sequences are processed at a time (0: all), which bounds activation
+// memory. f must be a mean over sequences (the value of the batch is the
+// mean of the values of its sequences), as MaxOverPositions, MaxOverVocab
+// and CrossEntropy are; it is called on chunks of whole sequences and
+// weighted by their share of the batch. It returns f of the whole batch.
+func (s *Streamed) StreamGradients(ctx context.Context, ids []int, B, T, chunk int, f func(chunkIDs []int, nb int) Objective, visit func(l int, w, grad *LayerWeights) error) (float64, error) {
+	c := &s.Config
+	probe := &Model{Config: *c}
+	if err := probe.checkBatch(ids, B, T, nil); err != nil {
+		return 0, err
+	}
+	if chunk <= 0 || chunk > B {
+		chunk = B
+	}
+	n, d := B*T, c.Dim
+	cos, sin := ropeTables(c, T)
+
+	// Forward: keep every layer's input.
+	inputs := make([][]float32, c.NLayers+1)
+	x, err := s.embedRows(ids)
+	if err != nil {
+		return 0, err
+	}
+	inputs[0] = x
+	for l := 0; l < c.NLayers; l++ {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		lw, err := s.Layer(l)
+		if err != nil {
+			return 0, err
+		}
+		next := tensor.Alloc(n*d, n, d)
+		for b0 := 0; b0 < B; b0 += chunk {
+			nb := min(chunk, B-b0)
+			cc := &Cache{B: nb, T: T, cos: cos, sin: sin}
+			out := probe.blockForward(l, lw, inputs[l][b0*T*d:(b0+nb)*T*d], cc, nil)
+			copy(next[b0*T*d:], out)
+		}
+		inputs[l+1] = next
+		runtime.GC()
+	}
+
+	// Head: the objective and the gradient of the last hidden states.
+	head := tensor.New(c.VocabSize, d)
+	headName := "lm_head.weight"
+	if c.TiedEmbeddings {
+		headName = "model.embed_tokens.weight"
+	}
+	final := tensor.New(d)
+	if err := s.readTensors([]Named{{headName, head}, {"model.norm.weight", final}}); err != nil {
+		return 0, err
+	}
+	probe.Head, probe.FinalNorm = head, final
+	dx := tensor.Alloc(n*d, n, d)
+	var value float64
+	for b0 := 0; b0 < B; b0 += chunk {
+		nb := min(chunk, B-b0)
+		xs := inputs[c.NLayers][b0*T*d : (b0+nb)*T*d]
+		xn, rstd := rmsNorm(xs, nb*T, d, final, c.NormEps)
+		logits := linear(xn, nb*T, head, nil)
+		lt, _ := tensor.FromSlice(logits, nb, T, c.VocabSize)
+		v, dl, err := f(ids[b0*T:(b0+nb)*T], nb)(lt)
+		if err != nil {
+			return 0, err
+		}
+		share := float64(nb) / float64(B)
+		value += v * share
+		g := dl.Data()
+		for i := range g {
+			g[i] *= float32(share)
+		}
+		dxn := linearBackward(g, xn, nb*T, head, nil, nil, nil)
+		rmsNormBackward(dxn, xs, rstd, nb*T, d, final, nil, dx[b0*T*d:(b0+nb)*T*d])
+	}
+	head, probe.Head = nil, nil
+	inputs[c.NLayers] = nil
+	runtime.GC()
+
+	// Backward, one layer at a time, recomputing its activations.
+	for l := c.NLayers - 1; l >= 0; l-- {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		lw, err := s.Layer(l)
+		if err != nil {
+			return 0, err
+		}
+		grad := newLayerWeights(c, l)
+		dPrev := tensor.Alloc(n*d, n, d)
+		for b0 := 0; b0 < B; b0 += chunk {
+			nb := min(chunk, B-b0)
+			cc := &Cache{B: nb, T: T, cos: cos, sin: sin}
+			var lc layerCache
+			probe.blockForward(l, lw, inputs[l][b0*T*d:(b0+nb)*T*d], cc, &lc)
+			dIn := probe.blockBackward(l, lw, grad, &lc, cc, dx[b0*T*d:(b0+nb)*T*d])
+			copy(dPrev[b0*T*d:], dIn)
+		}
+		if err := visit(l, lw, grad); err != nil {
+			return 0, err
+		}
+		dx = dPrev
+		inputs[l] = nil
+		runtime.GC()
+	}
+	return value, nil
+}
+
+// WriteRandomCheckpoint writes a Hugging Face folder with seeded random
+// weights of shape cfg (see NewRandom for the distributions), one
+// safetensors shard per decoder layer plus one for the embedding, head and
+// final norm, and the index. Only one shard is in memory at a time, so
+// checkpoints larger than memory can be made. dtype is "f32", "bf16" or
+// "f16".
+func WriteRandomCheckpoint(dir string, cfg Config, seed uint64, dtype string) error {
+	cfg.fillDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	st, err := safetensorsDType(dtype)
+	if err != nil {
+		return err
+	}
+	cfgJSON, err := json.MarshalIndent(hfConfigOf(&cfg, st), "", "  ")
+	if err != nil {
+		return err
+	}
+	return store.WriteDirAtomic(dir, func(tmp string) error {
+		if err := os.WriteFile(filepath.Join(tmp, "config.json"), append(cfgJSON, '\n'), 0o644); err != nil {
+			return err
+		}
+		weightMap := map[string]string{}
+		writeShard := func(name string, params []Named, rng *rand.Rand) error {
+			var tensors []store.NamedTensor
+			for _, p := range params {
+				fillRandom(p, rng)
+				tensors = append(tensors, store.NamedTensor{Name: p.Name, DType: st, Shape: p.Tensor.Shape(), Data: p.Tensor.Data()})
+				weightMap[p.Name] = name
+			}
+			return store.WriteSafetensors(filepath.Join(tmp, name), tensors, map[string]string{"format": "pt"})
+		}
+		total := cfg.NLayers + 1
+		for l := 0; l < cfg.NLayers; l++ {
+			rng := rand.New(rand.NewPCG(seed, uint64(l)+1))
+			name := fmt.Sprintf("model-%05d-of-%05d.safetensors", l+1, total)
+			if err := writeShard(name, layerParams(l, newLayerWeights(&cfg, l)), rng); err != nil {
+				return err
+			}
+			runtime.GC()
+		}
+		outer := []Named{{"model.embed_tokens.weight", tensor.New(cfg.VocabSize, cfg.Dim)}, {"model.norm.weight", tensor.New(cfg.Dim)}}
+		if !cfg.TiedEmbeddings {
+			outer = append(outer, Named{"lm_head.weight", tensor.New(cfg.VocabSize, cfg.Dim)})
+		}
+		name := fmt.Sprintf("model-%05d-of-%05d.safetensors", total, total)
+		if err := writeShard(name, outer, rand.New(rand.NewPCG(seed, 0))); err != nil {
+			return err
+		}
+		idx, err := json.MarshalIndent(map[string]any{"metadata": map[string]any{}, "weight_map": weightMap}, "", "  ")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(tmp, "model.safetensors.index.json"), append(idx, '\n'), 0o644)
+	})
+}
