@@ -12,9 +12,10 @@ type Status int
 const (
 	// Optimal: the solver reached its optimality or convergence test.
 	Optimal Status = iota
-	// MaxIterReached: the iteration cap stopped the solver first. The result
-	// is feasible (network simplex) or the last iterate (Sinkhorn) but not
-	// optimal or converged.
+	// MaxIterReached: the iteration cap stopped the solver first. The
+	// result is the last iterate: a plan that is not optimal and may miss
+	// the marginals (network simplex), or one that has not converged
+	// (Sinkhorn and the barycenters).
 	MaxIterReached
 )
 
