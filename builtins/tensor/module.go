@@ -4,6 +4,8 @@
 package tensor
 
 import (
+	"math"
+
 	"go.starlark.net/starlark"
 
 	"pare/builtins/host"
@@ -20,12 +22,21 @@ axis. t.shape, t.ndim, t.dtype, t.size and t.T are attributes. The operators
 tensors, and elementwise masks come from tensor.eq, ne, lt, le, gt and ge.
 Most functions are also methods: t.sum(axis=0) is tensor.sum(t, axis=0).
 Files are read and written with load_file and save_file, because load is a
-Starlark keyword.
+Starlark keyword. The floats tensor.inf, tensor.nan, tensor.pi and tensor.e
+are members, as in NumPy.
 
 Random functions take seed=None: None draws from the run's generator, which
 starts at seed 0 (see manual_seed), and an int seeds a fresh generator. The
 generator is PCG-DXSM from Go's math/rand/v2, so numbers are the same on
 every machine.`
+
+// constants are the module's float members, named as in NumPy.
+var constants = starlark.StringDict{
+	"inf": starlark.Float(math.Inf(1)),
+	"nan": starlark.Float(math.NaN()),
+	"pi":  starlark.Float(math.Pi),
+	"e":   starlark.Float(math.E),
+}
 
 // builtinGroups lists the module's functions, one slice per topic file.
 var builtinGroups = [][]host.Builtin{
@@ -66,7 +77,7 @@ func init() {
 			methods[name] = host.Recover(fn)
 		}
 	}
-	host.Register(&host.Module{Name: "tensor", Doc: moduleDoc, Builtins: builtins})
+	host.Register(&host.Module{Name: "tensor", Doc: moduleDoc, Builtins: builtins, Members: constants})
 }
 
 // Attr returns an attribute or a method bound to v.
