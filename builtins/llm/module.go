@@ -68,6 +68,8 @@ log-likelihoods in nats, per item and choice).`},
 Tokenize text (a string or a file path) with BOS and draw n windows of length
 tokens at uniform random offsets, seeded. Returns a list of n lists of ids.`},
 			{Name: "finetune", Fn: finetune, Doc: finetuneDoc},
+			{Name: "random_model", Fn: randomModel, Doc: randomDoc},
+			{Name: "write_random", Fn: writeRandom, Doc: writeRandomDoc},
 		},
 	})
 }

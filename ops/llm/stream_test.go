@@ -3,8 +3,12 @@ package llm
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestStreamGradientsMatchInMemory(t *testing.T) {
@@ -57,4 +61,81 @@ func TestStreamGradientsMatchInMemory(t *testing.T) {
 	if len(visited) != cfg.NLayers || visited[0] != cfg.NLayers-1 {
 		t.Errorf("visited layers %v, want %d layers from the last", visited, cfg.NLayers)
 	}
+}
+
+// Set PARE_STREAM_1B to a folder to write the synthetic 1B-parameter
+// checkpoint there (bf16, about 2.2 GB) with TestWriteSynthetic1B, then time
+// TestStreamSaliency1B on it in a separate process, which reports the peak
+// resident memory. bench/llm_stream.sh runs both.
+func synthetic1B() Config {
+	return Config{Dim: 2048, NLayers: 16, NHeads: 32, NKVHeads: 8, HiddenDim: 8192, VocabSize: 32000, MaxSeqLen: 2048}
+}
+
+func TestWriteSynthetic1B(t *testing.T) {
+	dir := os.Getenv("PARE_STREAM_1B")
+	if dir == "" {
+		t.Skip("PARE_STREAM_1B is not set")
+	}
+	start := time.Now()
+	if err := WriteRandomCheckpoint(dir, synthetic1B(), 1, "bf16"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s in %s; peak resident memory %s", dir, time.Since(start).Round(time.Second), peakRSS(t))
+}
+
+func TestStreamSaliency1B(t *testing.T) {
+	dir := os.Getenv("PARE_STREAM_1B")
+	if dir == "" {
+		t.Skip("PARE_STREAM_1B is not set")
+	}
+	B, _ := strconv.Atoi(os.Getenv("PARE_STREAM_BATCH"))
+	if B <= 0 {
+		B = 4
+	}
+	const T = 128
+	s, err := OpenStreamed(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := randomIDs(B*T, s.Config.VocabSize, 50)
+	start := time.Now()
+	var kvGroups, channels int
+	f, err := s.StreamGradients(context.Background(), ids, B, T, 2,
+		func([]int, int) Objective { return MaxOverPositions },
+		func(l int, w, g *LayerWeights) error {
+			// NIRVANA's per-weight saliency |w · ∂f/∂w|, summed per MLP
+			// channel (gate row, up row, down column) and per KV group.
+			h := w.WGate.Dim(0)
+			scores := make([]float64, h)
+			d := s.Config.Dim
+			for j := 0; j < h; j++ {
+				for c := 0; c < d; c++ {
+					scores[j] += math.Abs(float64(w.WGate.Data()[j*d+c]*g.WGate.Data()[j*d+c])) +
+						math.Abs(float64(w.WUp.Data()[j*d+c]*g.WUp.Data()[j*d+c])) +
+						math.Abs(float64(w.WDown.Data()[c*h+j]*g.WDown.Data()[c*h+j]))
+				}
+			}
+			channels += len(scores)
+			kvGroups += w.WK.Dim(0) / s.Config.HeadDim
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("1B-shaped model, calibration batch %d x %d: f = %.6g, %d KV groups and %d MLP channels scored in %s; peak resident memory %s",
+		B, T, f, kvGroups, channels, time.Since(start).Round(time.Second), peakRSS(t))
+}
+
+// peakRSS returns the VmHWM line of /proc/self/status.
+func peakRSS(t *testing.T) string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
 }
