@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// Print options, as in NumPy's defaults except for the precision, which
-// follows PyTorch's 4 digits.
+// Print options, as in PyTorch's and NumPy's defaults (PyTorch's 4 digits of
+// precision).
 const (
 	printThreshold = 1000 // more elements than this are summarized
 	printEdgeItems = 3    // items shown at each end of a summarized axis
@@ -15,7 +15,7 @@ const (
 	printLineWidth = 80
 )
 
-// String formats t like PyTorch prints a tensor, summarized with "..." when
+// String formats t as PyTorch prints a tensor, summarized with "..." when
 // it has more than 1000 elements:
 //
 //	tensor([[1., 2.],
@@ -60,9 +60,10 @@ func newFormatter(t *Tensor, summarize bool) *formatter {
 			minAbs = min(minAbs, a)
 		}
 	}
-	// NumPy's rule: switch to scientific notation for very large or small
-	// magnitudes, or a range wider than 10^3.
-	if maxAbs >= 1e8 || (!f.integral && minAbs < 1e-4) || (!f.integral && maxAbs/minAbs > 1e3) {
+	// PyTorch's rule (torch/_tensor_str.py): scientific notation when the
+	// non-zero magnitudes span more than 10^3 or exceed 10^8, or, for
+	// fractional values, when one is below 10^-4.
+	if maxAbs > 1e8 || maxAbs/minAbs > 1e3 || (!f.integral && minAbs < 1e-4) {
 		f.scientific = true
 		f.integral = false
 	}

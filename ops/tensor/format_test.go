@@ -8,10 +8,11 @@ import (
 
 func TestString(t *testing.T) {
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
-	ar, _ := Arange(0, 2000, 1)
+	ar, _ := Arange(1000, 3000, 1)
+	wide, _ := Arange(0, 2000, 1)
 	cube, _ := Arange(0, 8, 1)
 	cube, _ = cube.Reshape(2, 2, 2)
-	big, _ := Arange(0, 1200, 1)
+	big, _ := Arange(100, 1300, 1)
 	big, _ = big.Reshape(40, 30)
 	cases := []struct {
 		name string
@@ -27,14 +28,16 @@ func TestString(t *testing.T) {
 		{"scientific", MustFromSlice([]float32{1e-5, 1}, 2), "tensor([1.0000e-05, 1.0000e+00])"},
 		{"nan and inf", MustFromSlice([]float32{nan, inf, 1.5}, 3), "tensor([   nan,    inf, 1.5000])"},
 		{"empty", New(0, 3), "tensor([], shape=(0, 3))"},
-		{"summarized vector", ar, "tensor([   0.,    1.,    2., ..., 1997., 1998., 1999.])"},
-		{"summarized matrix", big, "tensor([[   0.,    1.,    2., ...,   27.,   28.,   29.],\n" +
-			"        [  30.,   31.,   32., ...,   57.,   58.,   59.],\n" +
-			"        [  60.,   61.,   62., ...,   87.,   88.,   89.],\n" +
+		{"summarized vector", ar, "tensor([1000., 1001., 1002., ..., 2997., 2998., 2999.])"},
+		{"integers spanning over 10^3", wide, "tensor([0.0000e+00, 1.0000e+00, 2.0000e+00, ..., 1.9970e+03, 1.9980e+03,\n" +
+			"        1.9990e+03])"},
+		{"summarized matrix", big, "tensor([[ 100.,  101.,  102., ...,  127.,  128.,  129.],\n" +
+			"        [ 130.,  131.,  132., ...,  157.,  158.,  159.],\n" +
+			"        [ 160.,  161.,  162., ...,  187.,  188.,  189.],\n" +
 			"        ...,\n" +
-			"        [1110., 1111., 1112., ..., 1137., 1138., 1139.],\n" +
-			"        [1140., 1141., 1142., ..., 1167., 1168., 1169.],\n" +
-			"        [1170., 1171., 1172., ..., 1197., 1198., 1199.]])"},
+			"        [1210., 1211., 1212., ..., 1237., 1238., 1239.],\n" +
+			"        [1240., 1241., 1242., ..., 1267., 1268., 1269.],\n" +
+			"        [1270., 1271., 1272., ..., 1297., 1298., 1299.]])"},
 	}
 	for _, c := range cases {
 		if got := c.t.String(); got != c.want {
