@@ -42,7 +42,7 @@ func (bk *gemmBackend) sgemmContext(ctx context.Context, threads int, transA, tr
 // goBackend is the pure-Go packed SGEMM, available everywhere.
 var goBackend = &gemmBackend{
 	name:   "go",
-	packed: &packedGemm{mr: 4, nr: 4, kc: 256, mc: 128, nc: 2048, kernel: microKernel4x4Go},
+	packed: &packedGemm{mr: 2, nr: 4, kc: 256, mc: 128, nc: 2048, kernel: microKernel2x4Go},
 }
 
 // gemmBackends lists the backends usable on this CPU and build, fastest

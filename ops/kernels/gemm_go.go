@@ -38,46 +38,34 @@ func storeTile(mr, nr int, acc, c []float32, ldc int, alpha, beta float32) {
 	}
 }
 
-// microKernel4x4Go is the pure-Go backend's kernel: a 4×4 tile held in
-// sixteen scalar accumulators, which the Go compiler keeps mostly in
-// registers.
-func microKernel4x4Go(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+// microKernel2x4Go is the pure-Go backend's kernel: a 2×4 tile in eight
+// scalar accumulators. With the four B values and one A value that makes 13
+// live floats, which fits the 15 float registers that Go's amd64 ABI leaves
+// free. A 4×4 tile spilled accumulators to the stack: on k = 256 it ran at
+// 1.1 to 1.6 GFLOP/s against 2.9 to 3.7 for this one (Go 1.26.8, one core
+// of a loaded 2-core AMD EPYC).
+func microKernel2x4Go(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
-	var c20, c21, c22, c23 float32
-	var c30, c31, c32, c33 float32
-	a = a[:4*k]
+	a = a[:2*k]
 	b = b[:4*k]
 	for p := 0; p < k; p++ {
-		as := a[4*p : 4*p+4 : 4*p+4]
+		as := a[2*p : 2*p+2 : 2*p+2]
 		bs := b[4*p : 4*p+4 : 4*p+4]
 		b0, b1, b2, b3 := bs[0], bs[1], bs[2], bs[3]
-		a0 := as[0]
+		a0, a1 := as[0], as[1]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
 		c03 += a0 * b3
-		a1 := as[1]
 		c10 += a1 * b0
 		c11 += a1 * b1
 		c12 += a1 * b2
 		c13 += a1 * b3
-		a2 := as[2]
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c22 += a2 * b2
-		c23 += a2 * b3
-		a3 := as[3]
-		c30 += a3 * b0
-		c31 += a3 * b1
-		c32 += a3 * b2
-		c33 += a3 * b3
 	}
-	acc := [16]float32{
+	acc := [8]float32{
 		c00, c01, c02, c03,
 		c10, c11, c12, c13,
-		c20, c21, c22, c23,
-		c30, c31, c32, c33,
 	}
-	storeTile(4, 4, acc[:], c, ldc, alpha, beta)
+	storeTile(2, 4, acc[:], c, ldc, alpha, beta)
 }
