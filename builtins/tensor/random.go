@@ -35,13 +35,14 @@ Returns a random ordering of 0, ..., n-1 as a float32 vector.`},
 const rngKey = "pare.tensor.rng"
 
 // threadRNG returns the run's generator, created at tensor.DefaultSeed on
-// first use.
+// first use; the seed is recorded as a setting of the run.
 func threadRNG(thread *starlark.Thread) *tensor.RNG {
 	if r, ok := thread.Local(rngKey).(*tensor.RNG); ok {
 		return r
 	}
 	r := tensor.NewRNG(tensor.DefaultSeed)
 	thread.SetLocal(rngKey, r)
+	host.Get(thread).RecordSetting("tensor.seed", uint64(tensor.DefaultSeed))
 	return r
 }
 
@@ -84,7 +85,7 @@ func manualSeed(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 		return nil, host.Errorf(fn, "seed: got None, want an int >= 0")
 	}
 	thread.SetLocal(rngKey, tensor.NewRNG(seed.seed))
-	host.Get(thread).RecordSetting("tensor.manual_seed", seed.seed)
+	host.Get(thread).RecordSetting("tensor.seed", seed.seed)
 	return starlark.None, nil
 }
 
