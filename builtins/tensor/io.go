@@ -60,11 +60,17 @@ func loadFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		}
 		want = s
 	}
+	// The sandbox decides first, so a path outside it is reported as such
+	// whatever its extension; OpenInput then records the file as an input.
+	session := host.Get(thread)
+	if _, err := session.Sandbox.CheckRead(path); err != nil {
+		return nil, host.Errorf(fn, "%v", err)
+	}
 	kind, err := fileKind(fn, path)
 	if err != nil {
 		return nil, err
 	}
-	abs, err := host.Get(thread).OpenInput(fn.Name(), path)
+	abs, err := session.OpenInput(fn.Name(), path)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +170,10 @@ func saveFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "data", &data, "dtype?", &dtype, "compressed?", &compressed); err != nil {
 		return nil, err
 	}
+	abs, err := host.Get(thread).WritePath(fn.Name(), path)
+	if err != nil {
+		return nil, err
+	}
 	kind, err := fileKind(fn, path)
 	if err != nil {
 		return nil, err
@@ -179,10 +189,6 @@ func saveFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		return nil, host.Errorf(fn, "compressed: got True, but only .npz files are compressed")
 	}
 	named, err := namedTensors(fn, kind, data)
-	if err != nil {
-		return nil, err
-	}
-	abs, err := host.Get(thread).WritePath(fn.Name(), path)
 	if err != nil {
 		return nil, err
 	}
