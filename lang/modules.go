@@ -6,6 +6,7 @@ import (
 	_ "pare/builtins/data"
 	_ "pare/builtins/graph"
 	_ "pare/builtins/io"
+	_ "pare/builtins/moe"
 	_ "pare/builtins/nn"
 	_ "pare/builtins/ot"
 	_ "pare/builtins/plot"
