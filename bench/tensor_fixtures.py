@@ -2,9 +2,10 @@
 
 Run from the repository root with Debian's NumPy:
     /usr/bin/python3 bench/tensor_fixtures.py
-The safetensors file is written by hand (8-byte little-endian header length,
-JSON header, raw little-endian data), because the safetensors package is not
-installed here; the layout follows https://github.com/huggingface/safetensors.
+The safetensors file is written by hand, because the safetensors package is
+not installed here. Its layout follows https://github.com/huggingface/safetensors:
+an 8-byte little-endian header length, the JSON header, then the raw
+little-endian data.
 """
 import json
 import struct

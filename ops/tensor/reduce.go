@@ -100,7 +100,7 @@ const columnTile = 16
 // reduceColumns reduces a contiguous t whose reduced axes are adjacent and
 // followed by kept axes, such as axis 0 of a matrix. Seen as [outer, R,
 // inner], each output is a column of R values with stride inner. Tiles of
-// columns are transposed into a buffer, so f still sees contiguous rows and
+// columns are transposed into a buffer, so f still gets contiguous rows and
 // t is read in order instead of being copied whole. ok is false when t does
 // not have this layout.
 func reduceColumns(t *Tensor, axes []int, keepdims bool, f func(row []float32) float32, acc *columnAcc) (out *Tensor, ok bool, err error) {
