@@ -60,8 +60,8 @@ exponent (Chung-Lu), with relations drawn with probability proportional to
 triples.`},
 			{Name: "write_synthetic", Fn: writeSynthetic, Doc: `write_synthetic(name, triples, entities, relations, exponent=2.2, seed=0, compress="")
 
-Write the same triples as synthetic() as a TSV file under --out (compress
-"", "gzip" is not offered; "zstd" writes zstd) and return its path.`},
+Write the same triples as synthetic() as a TSV file under --out and return
+its path. compress="zstd" compresses it with zstd; "" writes plain text.`},
 			{Name: "simulate", Fn: simulate, Doc: `simulate(graph, users=1, queries=200, topics=20, shuffle=False, random_query_prob=0.0, seed=0)
 
 Simulate query logs: each user draws topics distinct head entities, then
@@ -267,7 +267,8 @@ func synthetic(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tupl
 func writeSynthetic(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var name string
 	compress := ""
-	// name comes first; compress is read from kwargs separately.
+	// compress is taken out of kwargs here so that synthOptions can unpack
+	// the rest together with name.
 	var rest []starlark.Tuple
 	for _, kv := range kwargs {
 		if k, _ := starlark.AsString(kv[0]); k == "compress" {
