@@ -103,3 +103,88 @@ func BenchmarkAddVsCopy16M(b *testing.B) {
 	b.ReportMetric(float64(add)/float64(clone), "add/clone")
 	b.ReportMetric(float64(addInto)/float64(cp), "addinto/copy")
 }
+
+func BenchmarkExp16M(b *testing.B) {
+	x := randTensor(rand.New(rand.NewPCG(1, 1)), -1, 1, benchElems)
+	b.SetBytes(2 * 4 * benchElems)
+	for b.Loop() {
+		_ = Exp(x)
+	}
+}
+
+func BenchmarkBroadcastAddRow(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	x, row := randTensor(r, 0, 1, 4096, 1024), randTensor(r, 0, 1, 1024)
+	for b.Loop() {
+		if _, err := Add(x, row); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSumAxis0(b *testing.B) {
+	x := randTensor(rand.New(rand.NewPCG(1, 1)), 0, 1, 2048, 2048)
+	for b.Loop() {
+		if _, err := Sum(x, []int{0}, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVarAxis1(b *testing.B) {
+	x := randTensor(rand.New(rand.NewPCG(1, 1)), 0, 1, 2048, 2048)
+	for b.Loop() {
+		if _, err := Var(x, []int{1}, 0, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSoftmax512x4096(b *testing.B) {
+	x := randTensor(rand.New(rand.NewPCG(1, 1)), -5, 5, 512, 4096)
+	for b.Loop() {
+		if _, err := Softmax(x, -1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTransposeCopy2048(b *testing.B) {
+	x := randTensor(rand.New(rand.NewPCG(1, 1)), 0, 1, 2048, 2048).T()
+	for b.Loop() {
+		_ = x.Contiguous()
+	}
+}
+
+func BenchmarkGather4096x1000(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	x := randTensor(r, 0, 1, 4096, 1000)
+	idx := New(4096, 1)
+	for i := range idx.data {
+		idx.data[i] = float32(r.IntN(1000))
+	}
+	for b.Loop() {
+		if _, err := Gather(x, 1, idx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkIndexSelectRows(b *testing.B) {
+	x := randTensor(rand.New(rand.NewPCG(1, 1)), 0, 1, 10000, 64)
+	idx, _ := Arange(0, 10000, 2)
+	for b.Loop() {
+		if _, err := IndexSelect(x, 0, idx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTopk1024x1024(b *testing.B) {
+	x := randTensor(rand.New(rand.NewPCG(1, 1)), 0, 1, 1024, 1024)
+	for b.Loop() {
+		if _, _, err := Topk(x, 10, -1, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

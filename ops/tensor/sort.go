@@ -36,6 +36,68 @@ func sortedIndices(row []float32, descending bool, idx []int) []int {
 	return idx
 }
 
+// selectBest returns the positions of the k first entries of row in the
+// order sortedIndices gives, in O(n log k): a heap keeps the k best seen so
+// far with the worst at its root.
+func selectBest(row []float32, k int, descending bool, idx []int) []int {
+	// before reports whether position i sorts before position j.
+	before := func(i, j int) bool {
+		x, y := row[i], row[j]
+		if descending {
+			x, y = y, x
+		}
+		if less(x, y) {
+			return true
+		}
+		if less(y, x) {
+			return false
+		}
+		return i < j
+	}
+	heap := idx[:0]
+	siftDown := func(at int) {
+		for {
+			worst, l, r := at, 2*at+1, 2*at+2
+			if l < len(heap) && before(heap[worst], heap[l]) {
+				worst = l
+			}
+			if r < len(heap) && before(heap[worst], heap[r]) {
+				worst = r
+			}
+			if worst == at {
+				return
+			}
+			heap[at], heap[worst] = heap[worst], heap[at]
+			at = worst
+		}
+	}
+	for i := range row {
+		if len(heap) < k {
+			heap = append(heap, i)
+			for c := len(heap) - 1; c > 0; {
+				p := (c - 1) / 2
+				if !before(heap[p], heap[c]) {
+					break
+				}
+				heap[p], heap[c] = heap[c], heap[p]
+				c = p
+			}
+			continue
+		}
+		if before(i, heap[0]) {
+			heap[0] = i
+			siftDown(0)
+		}
+	}
+	slices.SortFunc(heap, func(i, j int) int {
+		if before(i, j) {
+			return -1
+		}
+		return 1
+	})
+	return heap
+}
+
 // selectSorted sorts each row along axis and keeps the first k entries of
 // the order, returning their values and indices.
 func selectSorted(t *Tensor, axis, k int, descending bool) (values, indices *Tensor, err error) {
@@ -59,7 +121,11 @@ func selectSorted(t *Tensor, axis, k int, descending bool) (values, indices *Ten
 		idx := make([]int, 0, n)
 		for r := lo; r < hi; r++ {
 			row := src[r*n : (r+1)*n]
-			idx = sortedIndices(row, descending, idx)
+			if k*8 < n {
+				idx = selectBest(row, k, descending, idx)
+			} else {
+				idx = sortedIndices(row, descending, idx)
+			}
 			for j := range k {
 				values.data[r*k+j] = row[idx[j]]
 				indices.data[r*k+j] = float32(idx[j])

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -194,5 +195,29 @@ func TestConcatStackSplit(t *testing.T) {
 	}
 	if _, err := Split(a, []int{1, 2}, 0); err == nil {
 		t.Errorf("split sizes [1 2] of an axis of 2: got no error")
+	}
+}
+
+func TestTopkHeapMatchesFullSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	x := randTensor(r, 0, 4, 5, 300)
+	for i := range x.data {
+		x.data[i] = float32(int(x.data[i])) // many ties
+	}
+	x.data[7], x.data[400] = float32(math.NaN()), float32(math.NaN())
+	for _, largest := range []bool{true, false} {
+		for _, k := range []int{1, 3, 20} {
+			v, i, err := Topk(x, k, 1, largest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fullV, fullI, _ := Sort(x, 1, largest)
+			wantV, _ := fullV.Slice(1, 0, k, 1)
+			wantI, _ := fullI.Slice(1, 0, k, 1)
+			checkAgainst(t, fmt.Sprintf("topk k=%d largest=%v indices", k, largest), i, []int{5, k}, 0,
+				func(idx []int) float64 { return at64(t, wantI, idx) })
+			checkAgainst(t, fmt.Sprintf("topk k=%d largest=%v values", k, largest), v, []int{5, k}, 0,
+				func(idx []int) float64 { return at64(t, wantV, idx) })
+		}
 	}
 }
