@@ -44,7 +44,7 @@ def go_bench(pattern, count, env=None):
             continue
         name = m.group(1)
         times.setdefault(name, []).append(int(m.group(2)) / 1e9)
-        for value, unit in re.findall(r"([\d.e+-]+) (\w+)", m.group(3)):
+        for value, unit in re.findall(r"([\d.e+-]+) (\S+)", m.group(3)):
             metrics.setdefault(name, {}).setdefault(unit, []).append(float(value))
     return times, metrics
 

@@ -30,8 +30,9 @@ type Assignment struct {
 // left free. Rectangular problems run the augmenting phase alone, starting
 // from zero column potentials (the approach of Crouse 2016, the algorithm
 // behind SciPy). Both are exact: the result is an optimum, not an
-// approximation, in O(n³) time at worst and O(n·m) memory for a copy of the
-// costs.
+// approximation, in O(n³) time at worst. The costs are read in place; a
+// copy of n·m float64s is made only to transpose (n > m) or to negate
+// (maximize).
 //
 // Sources: R. Jonker and A. Volgenant, "A shortest augmenting path algorithm
 // for dense and sparse linear assignment problems", Computing 38 (1987)
@@ -46,18 +47,24 @@ func LinearAssignment(cost Matrix, maximize bool) (*Assignment, error) {
 	}
 	n, m := cost.Rows, cost.Cols
 
-	// Work on a copy with at least as many columns as rows, negated when
-	// maximizing, so the solver only ever minimizes with n <= m.
+	// The solver only minimizes with n <= m and never writes to its matrix,
+	// so cost is used in place unless it must be transposed or negated
+	// (each of which costs a copy of n·m float64s).
 	transposed := n > m
-	var c Matrix
+	c := cost
 	if transposed {
 		c = cost.T()
-	} else {
-		c = Matrix{Rows: n, Cols: m, Data: append([]float64(nil), cost.Data...)}
 	}
 	if maximize {
-		for k := range c.Data {
-			c.Data[k] = -c.Data[k]
+		if !transposed {
+			c = Matrix{Rows: n, Cols: m, Data: make([]float64, len(cost.Data))}
+		}
+		for k, x := range cost.Data {
+			if transposed {
+				c.Data[(k%m)*n+k/m] = -x
+			} else {
+				c.Data[k] = -x
+			}
 		}
 	}
 

@@ -134,3 +134,27 @@ func BenchmarkFreeSupportBarycenter(b *testing.B) {
 		cpu.report()
 	})
 }
+
+// BenchmarkLinearAssignmentLarge solves one n×n problem with uniform [0,1)
+// costs, n from PARE_OT_BENCH_LSA_N; it is skipped when that is unset,
+// because n = 16384 needs 2 GiB for the costs.
+func BenchmarkLinearAssignmentLarge(b *testing.B) {
+	s := os.Getenv("PARE_OT_BENCH_LSA_N")
+	if s == "" {
+		b.Skip("set PARE_OT_BENCH_LSA_N to the problem size")
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		b.Fatalf("PARE_OT_BENCH_LSA_N: got %q, want a positive int", s)
+	}
+	b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+		c := randMatrix(rand.New(rand.NewPCG(5, 5)), n, n)
+		cpu := startCPU(b)
+		for b.Loop() {
+			if _, err := LinearAssignment(c, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu.report()
+	})
+}
