@@ -23,8 +23,8 @@ var _ starlark.HasAttrs = (*Model)(nil)
 // produce models.
 func WrapModel(m *llm.Model) starlark.Value { return &Model{m: m} }
 
-// ModelOf returns the model inside a Starlark value, or an error that says
-// what was got.
+// ModelOf returns the model inside a Starlark value, or an error that names
+// the type it got.
 func ModelOf(v starlark.Value) (*llm.Model, error) {
 	if mv, ok := v.(*Model); ok {
 		return mv.m, nil

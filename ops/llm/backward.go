@@ -12,7 +12,9 @@ import (
 // of the forward pass that produced the logits. grads must have the
 // model's shapes (see GradientsLike); nil allocates zero buffers. Gradients
 // add up across calls, which is gradient accumulation. A tied head's
-// gradient lands in the embedding's buffer.
+// gradient lands in the embedding's buffer. While Finetune trains LoRA
+// adapters the base weights are frozen, get no gradient, and grads may
+// stay nil.
 func (m *Model) Backward(cache *Cache, dLogits *tensor.Tensor, grads *Weights) (*Weights, error) {
 	c := &m.Config
 	if cache == nil || cache.layers == nil {

@@ -119,7 +119,7 @@ func decodeAttention(q, keys, values []float32, n, heads, kvHs, hd int) []float3
 	return out
 }
 
-// SampleOptions controls Generate. Temperature 0 decodes greedily; otherwise
+// SampleOptions controls Generate. Temperature 0 decodes greedily. Otherwise
 // tokens are drawn from softmax(logits / Temperature), restricted to the
 // smallest set of most likely tokens whose probability reaches TopP (1
 // keeps all). Seed fixes the draws.

@@ -70,6 +70,9 @@ func configFromHF(h *hfConfig) (Config, error) {
 		BOS: firstID(h.BOSTokenID, 1), EOS: firstID(h.EOSTokenID, 2)}
 	switch h.ModelType {
 	case "llama", "mistral":
+		// NOTE: Mistral's sliding-window attention is not applied; attention
+		// is fully causal, which differs only on sequences longer than the
+		// window (sliding_window in config.json, 4096 for Mistral 7B v0.1).
 	case "qwen2":
 		c.QKVBias = true
 	default:

@@ -164,10 +164,11 @@ func (s *Streamed) embedRows(ids []int) ([]float32, error) {
 // weights. The forward pass keeps each layer's input ([B·T, dim] floats per
 // layer); the backward pass recomputes the layer's activations. chunk
 // sequences are processed at a time (0: all), which bounds activation
-// memory. f must be a mean over sequences (the value of the batch is the
-// mean of the values of its sequences), as MaxOverPositions, MaxOverVocab
-// and CrossEntropy are; it is called on chunks of whole sequences and
-// weighted by their share of the batch. It returns f of the whole batch.
+// memory. f must be a mean over sequences, so that the value of the batch
+// is the mean of the values of its sequences. MaxOverPositions,
+// MaxOverVocab and CrossEntropy are. f is called on chunks of whole
+// sequences, and each chunk is weighted by its share of the batch. It
+// returns f of the whole batch.
 func (s *Streamed) StreamGradients(ctx context.Context, ids []int, B, T, chunk int, f func(chunkIDs []int, nb int) Objective, visit func(l int, w, grad *LayerWeights) error) (float64, error) {
 	c := &s.Config
 	probe := &Model{Config: *c}
