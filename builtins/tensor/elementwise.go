@@ -48,7 +48,7 @@ None leaves that side open. nan stays nan.`},
 func binaryBuiltin(name string, f func(a, b *tensor.Tensor) (*tensor.Tensor, error), doc string) host.Builtin {
 	return host.Builtin{
 		Name: name,
-		Doc:  name + "(x, y)\n\n" + doc + " x and y are tensors, numbers or nested lists.",
+		Doc:  name + "(x, y)\n\n" + doc + "\n\nx and y are tensors, numbers or nested lists.",
 		Fn: func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			x, y, err := unpackPair(fn, args, kwargs)
 			if err != nil {
@@ -66,7 +66,7 @@ func binaryBuiltin(name string, f func(a, b *tensor.Tensor) (*tensor.Tensor, err
 func unaryBuiltin(name string, f func(t *tensor.Tensor) *tensor.Tensor, doc string) host.Builtin {
 	return host.Builtin{
 		Name: name,
-		Doc:  name + "(x)\n\n" + doc + " x is a tensor, a number or a nested list.",
+		Doc:  name + "(x)\n\n" + doc + "\n\nx is a tensor, a number or a nested list.",
 		Fn: func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			x, err := unpackOne(fn, args, kwargs)
 			if err != nil {

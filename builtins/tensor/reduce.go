@@ -14,16 +14,16 @@ from the end. keepdims=True keeps reduced axes with size 1. A reduction
 over every axis without keepdims returns a float.`
 
 var reduceBuiltins = []host.Builtin{
-	reduceBuiltin("sum", tensor.Sum, "Returns the sum over axis, accumulated in float64."),
+	reduceBuiltin("sum", tensor.Sum, "Returns the sum over axis.\n\nThe sum accumulates in float64 (runs of up to 1024 contiguous values are\nadded in float32 vector lanes first)."),
 	reduceBuiltin("mean", tensor.Mean, "Returns the arithmetic mean over axis; nan over an empty axis."),
 	reduceBuiltin("max", tensor.Max, "Returns the largest value over axis; nan if any value is nan."),
 	reduceBuiltin("min", tensor.Min, "Returns the smallest value over axis; nan if any value is nan."),
 	reduceBuiltin("logsumexp", tensor.LogSumExp, "Returns log(sum(exp(x))) over axis, shifted by the maximum so it cannot overflow."),
-	{Name: "var", Fn: varianceBuiltin(tensor.Var), Doc: "var(x, axis=None, ddof=0, keepdims=False)\n\nReturns the variance over axis with divisor n - ddof (two-pass, float64).\n" + reduceNote},
-	{Name: "std", Fn: varianceBuiltin(tensor.Std), Doc: "std(x, axis=None, ddof=0, keepdims=False)\n\nReturns the standard deviation over axis with divisor n - ddof.\n" + reduceNote},
+	{Name: "var", Fn: varianceBuiltin(tensor.Var), Doc: "var(x, axis=None, ddof=0, keepdims=False)\n\nReturns the variance over axis with divisor n - ddof.\n\nIt is computed in two passes in float64, so a large mean does not cancel it.\n\n" + reduceNote},
+	{Name: "std", Fn: varianceBuiltin(tensor.Std), Doc: "std(x, axis=None, ddof=0, keepdims=False)\n\nReturns the standard deviation over axis with divisor n - ddof.\n\n" + reduceNote},
 	{Name: "norm", Fn: norm, Doc: "norm(x, ord=2, axis=None, keepdims=False)\n\nReturns the vector ord-norm over axis.\n\n" +
 		"The norm is (sum |x|**ord)**(1/ord); ord may also be inf (largest |x|),\n" +
-		"-inf (smallest |x|) or 0 (count of non-zeros).\n" + reduceNote},
+		"-inf (smallest |x|) or 0 (count of non-zeros).\n\n" + reduceNote},
 	{Name: "argmax", Fn: argBuiltin(tensor.Argmax), Doc: `argmax(x, axis=None, keepdims=False)
 
 Returns the index of the first largest value along axis.
@@ -51,7 +51,7 @@ func reduced(t *tensor.Tensor) starlark.Value { return scalarOrTensor(t) }
 func reduceBuiltin(name string, f func(t *tensor.Tensor, axes []int, keepdims bool) (*tensor.Tensor, error), doc string) host.Builtin {
 	return host.Builtin{
 		Name: name,
-		Doc:  name + "(x, axis=None, keepdims=False)\n\n" + doc + "\n" + reduceNote,
+		Doc:  name + "(x, axis=None, keepdims=False)\n\n" + doc + "\n\n" + reduceNote,
 		Fn: func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var x tensorArg
 			var axis axesArg

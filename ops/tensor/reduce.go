@@ -9,7 +9,9 @@ import (
 
 // Reductions take a list of axes and keepdims. nil reduces every axis, and
 // negative axes count from the end. keepdims keeps the reduced axes with
-// size 1, as in NumPy. Sums accumulate in float64.
+// size 1, as in NumPy. Sums accumulate in float64, except that runs of up
+// to 1024 contiguous values are first added in float32 vector lanes (see
+// sum64).
 
 // sumBlock is the length of the blocks whose float64 partial sums are added
 // in order, so a long sum gives the same result for any number of workers.
@@ -200,7 +202,7 @@ func transposeReduce(dst, data []float32, outer, reduced, inner int, f func(row 
 	})
 }
 
-// sum64 returns the float64 sum of xs, in fixed blocks summed in order and
+// sum64 returns the sum of xs in float64, in fixed blocks summed in order and
 // run on the worker pool when xs is long.
 func sum64(xs []float32) float64 {
 	if len(xs) <= sumBlock {
