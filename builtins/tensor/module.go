@@ -23,7 +23,10 @@ tensors, and elementwise masks come from tensor.eq, ne, lt, le, gt and ge.
 Most functions are also methods: t.sum(axis=0) is tensor.sum(t, axis=0).
 Files are read and written with load_file and save_file, because load is a
 Starlark keyword. The floats tensor.inf, tensor.nan, tensor.pi and tensor.e
-are members, as in NumPy.
+are members, as in NumPy. Indices, both those returned (argsort, topk,
+argmax along an axis) and those passed (gather, scatter, index_select), are
+float32 integers, exact up to 2^24; larger axes are rejected where an index
+could not be represented.
 
 Random functions take seed=None: None draws from the run's generator, which
 starts at seed 0 (see manual_seed), and an int seeds a fresh generator. The

@@ -323,8 +323,16 @@ func argReduce(name string, t *Tensor, axes []int, keepdims bool, better func(x,
 	if t.Size() == 0 {
 		return nil, fmt.Errorf("tensor: %s of an empty tensor (shape %s) has no value", name, ShapeString(t.shape))
 	}
-	if t.Size() > 1<<24 {
-		return nil, fmt.Errorf("tensor: %s over %d elements: indices above 2^24 are not exact in float32", name, t.Size())
+	span := t.Size() // the flattened tensor when axes is nil
+	if len(axes) == 1 {
+		a, err := normAxis(axes[0], t.Ndim())
+		if err != nil {
+			return nil, err
+		}
+		span = t.shape[a]
+	}
+	if span > 1<<24 {
+		return nil, fmt.Errorf("tensor: %s over %d elements: indices above 2^24 are not exact in float32", name, span)
 	}
 	return reduceRows(t, axes, keepdims, func(row []float32) float32 {
 		best := 0

@@ -291,3 +291,19 @@ func TestAlongAxisOps(t *testing.T) {
 		}
 	}
 }
+
+func TestArgmaxLargeTensorSmallAxis(t *testing.T) {
+	// 2^24 + 2^20 elements in rows of 1024: every index fits in float32.
+	x := New(1<<14+1<<10, 1024)
+	x.data[len(x.data)-1] = 1
+	got, err := Argmax(x, []int{1}, false)
+	if err != nil {
+		t.Fatalf("argmax over axis 1 of shape %v: %v", x.Shape(), err)
+	}
+	if v := got.data[len(got.data)-1]; v != 1023 {
+		t.Errorf("argmax of the last row: got %v, want 1023", v)
+	}
+	if _, err := Argmax(x, nil, false); err == nil {
+		t.Errorf("argmax over all %d elements: got no error, want one about 2^24", x.Size())
+	}
+}
