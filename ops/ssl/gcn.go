@@ -92,6 +92,11 @@ type GCN struct {
 	Layers []*GCNLayer
 	Act    Activation
 	Slopes []*autograd.Var // PReLU slopes, one Var per layer for the PReLU activations
+	// Norms, when set, holds one batch norm per layer applied between the
+	// convolution and the activation (BGRL's encoder); Training selects
+	// batch or running statistics in them.
+	Norms    []*nn.BatchNorm1d
+	Training bool
 }
 
 // NewGCN returns a GCN with the given widths: sizes[0] inputs, then one
@@ -140,17 +145,63 @@ func (g *GCN) Forward(adj autograd.SparseMatrix, x Input) *autograd.Var {
 	h := x
 	var out *autograd.Var
 	for i, l := range g.Layers {
-		out = g.Activate(i, l.Forward(adj, h))
+		out = l.Forward(adj, h)
+		if g.Norms != nil {
+			out = g.Norms[i].Forward(out, g.Training)
+		}
+		out = g.Activate(i, out)
 		h = Input{Dense: out}
 	}
 	return out
 }
 
-// Params returns every trainable Var: each layer's W and b, then the slopes.
+// AddBatchNorms inserts a batch norm with the given momentum after every
+// layer and switches the encoder to training mode.
+func (g *GCN) AddBatchNorms(momentum float32) error {
+	g.Norms = nil
+	for _, l := range g.Layers {
+		bn, err := nn.NewBatchNorm1d(l.B.Shape()[0], momentum, 1e-5)
+		if err != nil {
+			return err
+		}
+		g.Norms = append(g.Norms, bn)
+	}
+	g.Training = true
+	return nil
+}
+
+// Params returns every trainable Var: each layer's W and b, then the
+// slopes, then the batch norms' scales and shifts.
 func (g *GCN) Params() []*autograd.Var {
 	var ps []*autograd.Var
 	for _, l := range g.Layers {
 		ps = append(ps, l.W, l.B)
 	}
-	return append(ps, g.Slopes...)
+	ps = append(ps, g.Slopes...)
+	for _, bn := range g.Norms {
+		ps = append(ps, bn.Params()...)
+	}
+	return ps
 }
+
+// Clone returns a deep copy with its own parameter tensors, for a target
+// network such as BGRL's.
+func (g *GCN) Clone() *GCN {
+	c := &GCN{Act: g.Act, Training: g.Training}
+	for _, l := range g.Layers {
+		c.Layers = append(c.Layers, &GCNLayer{W: cloneParam(l.W), B: cloneParam(l.B)})
+	}
+	for _, s := range g.Slopes {
+		c.Slopes = append(c.Slopes, cloneParam(s))
+	}
+	for _, bn := range g.Norms {
+		c.Norms = append(c.Norms, &nn.BatchNorm1d{
+			Gamma: cloneParam(bn.Gamma), Beta: cloneParam(bn.Beta),
+			RunningMean: append([]float32(nil), bn.RunningMean...), RunningVar: append([]float32(nil), bn.RunningVar...),
+			Momentum: bn.Momentum, Eps: bn.Eps,
+		})
+	}
+	return c
+}
+
+func cloneParam(v *autograd.Var) *autograd.Var { return autograd.Param(v.Value.Clone()) }
