@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -181,43 +182,16 @@ func (s *Streamed) StreamGradients(ctx context.Context, ids []int, B, T, chunk i
 	n, d := B*T, c.Dim
 	cos, sin := ropeTables(c, T)
 
-	// Forward: keep every layer's input.
-	inputs := make([][]float32, c.NLayers+1)
-	x, err := s.embedRows(ids)
+	inputs, err := s.forwardLayers(ctx, ids, B, T, chunk, true)
 	if err != nil {
 		return 0, err
 	}
-	inputs[0] = x
-	for l := 0; l < c.NLayers; l++ {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		lw, err := s.Layer(l)
-		if err != nil {
-			return 0, err
-		}
-		next := tensor.Alloc(n*d, n, d)
-		for b0 := 0; b0 < B; b0 += chunk {
-			nb := min(chunk, B-b0)
-			cc := &Cache{B: nb, T: T, cos: cos, sin: sin}
-			out := probe.blockForward(l, lw, inputs[l][b0*T*d:(b0+nb)*T*d], cc, nil)
-			copy(next[b0*T*d:], out)
-		}
-		inputs[l+1] = next
-		runtime.GC()
-	}
 
 	// Head: the objective and the gradient of the last hidden states.
-	head := tensor.New(c.VocabSize, d)
-	headName := "lm_head.weight"
-	if c.TiedEmbeddings {
-		headName = "model.embed_tokens.weight"
-	}
-	final := tensor.New(d)
-	if err := s.readTensors([]Named{{headName, head}, {"model.norm.weight", final}}); err != nil {
+	head, final, err := s.headWeights()
+	if err != nil {
 		return 0, err
 	}
-	probe.Head, probe.FinalNorm = head, final
 	dx := tensor.Alloc(n*d, n, d)
 	var value float64
 	for b0 := 0; b0 < B; b0 += chunk {
@@ -239,7 +213,7 @@ func (s *Streamed) StreamGradients(ctx context.Context, ids []int, B, T, chunk i
 		dxn := linearBackward(g, xn, nb*T, head, nil, nil, nil)
 		rmsNormBackward(dxn, xs, rstd, nb*T, d, final, nil, dx[b0*T*d:(b0+nb)*T*d])
 	}
-	head, probe.Head = nil, nil
+	head = nil
 	inputs[c.NLayers] = nil
 	runtime.GC()
 
@@ -270,6 +244,106 @@ func (s *Streamed) StreamGradients(ctx context.Context, ids []int, B, T, chunk i
 		runtime.GC()
 	}
 	return value, nil
+}
+
+// forwardLayers runs the decoder layers one at a time over the [B, T] batch
+// and returns the input of every layer plus the final hidden states
+// (index NLayers). With keep false only the final hidden states are
+// returned, at index 0.
+func (s *Streamed) forwardLayers(ctx context.Context, ids []int, B, T, chunk int, keep bool) ([][]float32, error) {
+	c := &s.Config
+	probe := &Model{Config: *c}
+	n, d := B*T, c.Dim
+	cos, sin := ropeTables(c, T)
+	x, err := s.embedRows(ids)
+	if err != nil {
+		return nil, err
+	}
+	var inputs [][]float32
+	for l := 0; l < c.NLayers; l++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		lw, err := s.Layer(l)
+		if err != nil {
+			return nil, err
+		}
+		next := tensor.Alloc(n*d, n, d)
+		for b0 := 0; b0 < B; b0 += chunk {
+			nb := min(chunk, B-b0)
+			cc := &Cache{B: nb, T: T, cos: cos, sin: sin}
+			out := probe.blockForward(l, lw, x[b0*T*d:(b0+nb)*T*d], cc, nil)
+			copy(next[b0*T*d:], out)
+		}
+		if keep {
+			inputs = append(inputs, x)
+		}
+		x = next
+		runtime.GC()
+	}
+	return append(inputs, x), nil
+}
+
+// Perplexity scores ids with non-overlapping windows of window tokens
+// (a final partial window is dropped, as Model.Perplexity does) with one
+// layer resident at a time, chunk windows per forward pass (0: all).
+func (s *Streamed) Perplexity(ctx context.Context, ids []int, window, chunk int) (Perplexity, error) {
+	c := &s.Config
+	B := len(ids) / window
+	if window < 2 || B == 0 {
+		return Perplexity{}, fmt.Errorf("llm: perplexity: %d tokens and window %d; want window >= 2 and at least one window", len(ids), window)
+	}
+	ids = ids[:B*window]
+	probe := &Model{Config: *c}
+	if err := probe.checkBatch(ids, B, window, nil); err != nil {
+		return Perplexity{}, err
+	}
+	if chunk <= 0 || chunk > B {
+		chunk = B
+	}
+	hidden, err := s.forwardLayers(ctx, ids, B, window, chunk, false)
+	if err != nil {
+		return Perplexity{}, err
+	}
+	x := hidden[0]
+	d := c.Dim
+	head, final, err := s.headWeights()
+	if err != nil {
+		return Perplexity{}, err
+	}
+	targets := NextTokenTargets(ids, B, window, nil)
+	res := Perplexity{Window: window, Stride: window, Windows: B}
+	var sum float64
+	for b0 := 0; b0 < B; b0 += chunk {
+		nb := min(chunk, B-b0)
+		xn, _ := rmsNorm(x[b0*window*d:(b0+nb)*window*d], nb*window, d, final, c.NormEps)
+		lt, _ := tensor.FromSlice(linear(xn, nb*window, head, nil), nb, window, c.VocabSize)
+		nll, count, _, err := crossEntropy(lt, targets[b0*window:(b0+nb)*window], false)
+		if err != nil {
+			return Perplexity{}, err
+		}
+		sum += nll
+		res.Tokens += count
+	}
+	res.NLL = sum / float64(res.Tokens)
+	res.PPL = math.Exp(res.NLL)
+	return res, nil
+}
+
+// headWeights reads the output head (the embedding when tied) and the
+// final norm.
+func (s *Streamed) headWeights() (head, final *tensor.Tensor, err error) {
+	c := &s.Config
+	head = tensor.New(c.VocabSize, c.Dim)
+	final = tensor.New(c.Dim)
+	name := "lm_head.weight"
+	if c.TiedEmbeddings {
+		name = "model.embed_tokens.weight"
+	}
+	if err := s.readTensors([]Named{{name, head}, {"model.norm.weight", final}}); err != nil {
+		return nil, nil, err
+	}
+	return head, final, nil
 }
 
 // WriteRandomCheckpoint writes a Hugging Face folder with seeded random

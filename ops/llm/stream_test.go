@@ -63,6 +63,35 @@ func TestStreamGradientsMatchInMemory(t *testing.T) {
 	}
 }
 
+func TestStreamPerplexityMatchesInMemory(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.TiedEmbeddings = true
+	dir := filepath.Join(t.TempDir(), "random")
+	if err := WriteRandomCheckpoint(dir, cfg, 4, "f32"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadHF(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := randomIDs(50, cfg.VocabSize, 41)
+	want, err := m.Perplexity(context.Background(), ids, 8, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenStreamed(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Perplexity(context.Background(), ids, 8, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Tokens != want.Tokens || got.Windows != want.Windows || math.Abs(got.NLL-want.NLL) > 1e-6*want.NLL {
+		t.Errorf("streamed perplexity %+v, in-memory %+v", got, want)
+	}
+}
+
 // Set PARE_STREAM_1B to a folder to write the synthetic 1B-parameter
 // checkpoint there (bf16, about 2.2 GB) with TestWriteSynthetic1B, then time
 // TestStreamSaliency1B on it in a separate process, which reports the peak
