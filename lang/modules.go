@@ -6,6 +6,8 @@ import (
 	_ "pare/builtins/data"
 	_ "pare/builtins/graph"
 	_ "pare/builtins/io"
+	_ "pare/builtins/kg"
+	_ "pare/builtins/llm"
 	_ "pare/builtins/moe"
 	_ "pare/builtins/nn"
 	_ "pare/builtins/ot"
