@@ -145,12 +145,6 @@ func sameInts(a, b []int) bool {
 	return true
 }
 
-// trimPrefix drops the "tensor: " that ops errors start with, because the
-// binding adds the builtin's own name.
-func trimPrefix(err error) string {
-	return strings.TrimPrefix(err.Error(), "tensor: ")
-}
-
 // tensorArg unpacks a tensor-like argument (see FromValue).
 type tensorArg struct{ t *tensor.Tensor }
 

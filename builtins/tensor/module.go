@@ -5,6 +5,7 @@ package tensor
 
 import (
 	"math"
+	"sort"
 
 	"go.starlark.net/starlark"
 
@@ -113,6 +114,6 @@ func (v *Value) AttrNames() []string { return attrNames }
 
 var attrNames = func() []string {
 	names := append([]string{"T", "dtype", "ndim", "shape", "size"}, methodNames...)
-	sortStrings(names)
+	sort.Strings(names)
 	return names
 }()
