@@ -70,6 +70,7 @@ tokens at uniform random offsets, seeded. Returns a list of n lists of ids.`},
 			{Name: "finetune", Fn: finetune, Doc: finetuneDoc},
 			{Name: "random_model", Fn: randomModel, Doc: randomDoc},
 			{Name: "write_random", Fn: writeRandom, Doc: writeRandomDoc},
+			{Name: "stream_perplexity", Fn: streamPerplexity, Doc: streamPerplexityDoc},
 		},
 	})
 }
