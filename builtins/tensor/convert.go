@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -303,10 +302,4 @@ func intsValue(xs []int) starlark.Tuple {
 		out[i] = starlark.MakeInt(x)
 	}
 	return out
-}
-
-// isIntegral reports whether f is a whole number that fits an int32, for
-// values that index.
-func isIntegral(f float32) bool {
-	return f == float32(math.Trunc(float64(f))) && math.Abs(float64(f)) < 1<<31
 }
