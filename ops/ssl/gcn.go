@@ -1,7 +1,9 @@
-// Package ssl holds graph self-supervised learning on pare's autograd: GCN
-// encoders over a constant sparse propagation matrix, and the losses of DGI
-// and GRACE. Losses are autograd ops, so a method composes an encoder, its
-// views and a loss, and an optimizer from ops/nn trains it.
+// Package ssl holds graph self-supervised learning on pare's autograd:
+// encoders (GCN, GAT, GIN, MLP) over constant sparse propagation matrices,
+// the losses and models of DGI, GRACE, MVGRL, BGRL, GraphMAE, InfoGraph and
+// GraphCL, a trainer with early stopping and the node linear probe. Losses
+// are autograd ops, so a method composes an encoder, its views and a loss,
+// and an optimizer from ops/nn trains it.
 package ssl
 
 import (
