@@ -154,7 +154,7 @@ func (m *Model) Finetune(ctx context.Context, ids []int, opt FinetuneOptions) (*
 	for _, p := range params {
 		res.TrainableParams += p.Size()
 	}
-	opt2 := newAdamW(params, opt.Beta1, opt.Beta2, opt.Eps, opt.WeightDecay)
+	optimizer := newAdamW(params, opt.Beta1, opt.Beta2, opt.Eps, opt.WeightDecay)
 
 	heldLoss := func(step int) error {
 		loss, err := m.windowLoss(ctx, held, opt.SeqLen, opt.EvalWindows)
@@ -197,7 +197,7 @@ func (m *Model) Finetune(ctx context.Context, ids []int, opt FinetuneOptions) (*
 			stepLoss += loss
 		}
 		clipGradients(grads, opt.GradClip)
-		opt2.step(grads, opt.LearningRate(step), decay)
+		optimizer.step(grads, opt.LearningRate(step), decay)
 		res.TrainLoss = append(res.TrainLoss, LossPoint{step + 1, stepLoss / float64(opt.GradAccum)})
 		if opt.Progress != nil {
 			opt.Progress(step+1, stepLoss/float64(opt.GradAccum))
