@@ -234,3 +234,51 @@ func TestExpf(t *testing.T) {
 		t.Errorf("expf(-100): got %g, want 0", expf(-100))
 	}
 }
+
+func TestMaskedGradientMatchesSeparateSequences(t *testing.T) {
+	m := tinyModel(t, tinyConfig())
+	V := m.Config.VocabSize
+	const T = 6
+	long, short := randomIDs(T, V, 60), randomIDs(4, V, 61)
+	batch := append(append([]int{}, long...), append(short, 0, 0)...)
+	mask := []bool{true, true, true, true, true, true, true, true, true, true, false, false}
+	coef, _ := weightedLogits(2*T*V, 62)
+	// The objective weights only the positions the mask keeps.
+	for p := 10; p < 12; p++ {
+		for v := 0; v < V; v++ {
+			coef[p*V+v] = 0
+		}
+	}
+	weighted := func(offset int) Objective {
+		return func(z *tensor.Tensor) (float64, *tensor.Tensor, error) {
+			dl := tensor.New(z.Shape()...)
+			var f float64
+			for i, v := range z.Data() {
+				f += coef[offset+i] * float64(v)
+				dl.Data()[i] = float32(coef[offset+i])
+			}
+			return f, dl, nil
+		}
+	}
+	_, got, err := m.Gradient(batch, 2, T, mask, weighted(0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, err := m.Gradient(long, 1, T, nil, weighted(0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.Gradient(short, 1, 4, nil, weighted(T*V), want); err != nil {
+		t.Fatal(err)
+	}
+	gp, wp := got.Params(), want.Params()
+	for i := range gp {
+		// The padding token's embedding row gets no gradient either way.
+		a, b := gp[i].Tensor.Data(), wp[i].Tensor.Data()
+		for j := range b {
+			if math.Abs(float64(a[j]-b[j])) > 1e-4*(1+math.Abs(float64(b[j]))) {
+				t.Fatalf("%s[%d]: masked batch gradient %g, separate sequences %g", gp[i].Name, j, a[j], b[j])
+			}
+		}
+	}
+}
