@@ -25,7 +25,7 @@ import (
 // smaller than the row it describes, or a slice is too short, because those
 // are programming errors, not input errors.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if 2*m*n*k <= smallFlops {
+	if productFlops(m, n, k) <= smallFlops {
 		checkSgemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 		sgemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -39,7 +39,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // flops between checks). It returns ctx.Err() when it stops early, leaving C
 // partly updated, and nil otherwise.
 func SgemmContext(ctx context.Context, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
-	if 2*m*n*k <= smallFlops {
+	if productFlops(m, n, k) <= smallFlops {
 		checkSgemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 		if err := ctx.Err(); err != nil {
 			return err
@@ -167,3 +167,7 @@ func sgemmReference(transA, transB bool, m, n, k int, alpha float32, a []float32
 		}
 	}
 }
+
+// productFlops returns 2·m·n·k in float64, which cannot overflow where int
+// is 32 bits wide.
+func productFlops(m, n, k int) float64 { return 2 * float64(m) * float64(n) * float64(k) }

@@ -99,7 +99,7 @@ func lookupBackend(name string) (*gemmBackend, error) {
 // only for an unknown backend name and panics on invalid matrix arguments
 // like Sgemm.
 func SgemmWith(backend string, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
-	if backend == "" && 2*m*n*k <= smallFlops {
+	if backend == "" && productFlops(m, n, k) <= smallFlops {
 		checkSgemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 		sgemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return nil

@@ -48,7 +48,7 @@ func (g *packedGemm) run(ctx context.Context, threads int, transA, transB bool, 
 		scaleMatrix(m, n, beta, c, ldc)
 		return nil
 	}
-	if 2*m*n*k < serialFlops {
+	if productFlops(m, n, k) < serialFlops {
 		threads = 1
 	}
 	threads = max(threads, 1)
