@@ -5,6 +5,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	graphb "pare/builtins/graph"
 	"pare/builtins/host"
 	tensorb "pare/builtins/tensor"
 	"pare/ops/autograd"
@@ -173,6 +174,21 @@ func linear(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs
 	})
 }
 
+func spmm(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var gv starlark.Value
+	var x varArg
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "g", &gv, "x", &x); err != nil {
+		return nil, err
+	}
+	gw, ok := gv.(*graphb.Graph)
+	if !ok {
+		return nil, host.Errorf(b, "g: got %s, want a graph", gv.Type())
+	}
+	adj := gw.Unwrap().Adj
+	csr := &autograd.CSR{Rows: adj.Rows, Cols: adj.Cols, Indptr: adj.Indptr, Indices: adj.Indices, Values: adj.Values}
+	return run(b.Name(), func() *autograd.Var { return autograd.SpMM(csr, x.v) })
+}
+
 // initBuiltin builds nn.xavier_uniform and its siblings: each returns a new
 // tensor of the given shape from a seeded generator.
 func initBuiltin(param string, def float64, fill func(t *tensor.Tensor, a float64, rng *rand.Rand) error) host.Func {
@@ -252,6 +268,12 @@ numbers); the result has shape ids.shape + (dim,).`},
 
 Returns x·weight + bias with weight of shape (in, out), which is the
 transpose of torch's layout; x has shape (..., in).`},
+	{Name: "spmm", Fn: spmm, Doc: `spmm(g, x)
+
+Returns A·x for the adjacency A of graph g (its stored values, so pass
+graph.gcn_norm(g) for a GCN's propagation) and x of shape (num_nodes, F).
+Unlike graph.spmm it records under nn.grad: the gradient flows to x as
+Aᵀ·dy.`},
 	{Name: "xavier_uniform", Fn: initBuiltin("gain", 1, func(t *tensor.Tensor, a float64, r *rand.Rand) error { return opsnn.XavierUniform(t, a, r) }), Doc: `xavier_uniform(shape, gain=1.0, seed=0)
 
 Returns a tensor from U(-b, b) with b = gain·sqrt(6 / (fan_in + fan_out))
