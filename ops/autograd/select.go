@@ -35,9 +35,9 @@ func broadcastAll(op string, xs ...*Var) []*Var {
 }
 
 // Where returns a where cond is non-zero and b elsewhere, with NumPy
-// broadcasting of all three. cond is a constant mask; the gradient of each
-// branch is the upstream gradient where that branch was taken, so an inf or
-// NaN in the branch not taken does not leak into the other's gradient.
+// broadcasting of all three. cond is a constant mask. Each branch receives
+// the upstream gradient only where it was taken, so an inf or NaN in the
+// branch not taken does not leak into the other's gradient.
 func Where(cond *tensor.Tensor, a, b *Var) *Var {
 	parts := broadcastAll("where", Const(cond), a, b)
 	c, a, b := parts[0].Data(), parts[1], parts[2]

@@ -9,10 +9,10 @@ import (
 )
 
 // BatchNorm1d is batch normalisation over the rows of an [N, C] input with
-// a learned scale and shift and running statistics, as torch.nn.BatchNorm1d:
-// in training the batch statistics normalise and the running ones are
+// a learned scale and shift and running statistics, as torch.nn.BatchNorm1d.
+// In training the batch statistics normalise, and the running ones are
 // updated as running = (1 − Momentum)·running + Momentum·batch (unbiased
-// variance); in evaluation the running statistics normalise.
+// variance). In evaluation the running statistics normalise.
 type BatchNorm1d struct {
 	Gamma, Beta *autograd.Var
 	RunningMean []float32

@@ -39,10 +39,10 @@ func BGRLMomentum(k, total int, tau0 float64) float64 {
 }
 
 // BGRL is bootstrapped graph latents: an online GCN encoder (batch norm and
-// PReLU after each layer) with a predictor, a target encoder updated as an
-// exponential moving average of the online one, and the symmetric BYOL
-// loss between the online predictions of one view and the target
-// embeddings of the other.
+// PReLU after each layer) with a predictor, and a target encoder updated as
+// an exponential moving average of the online one. The symmetric BYOL loss
+// compares the online predictions of one view with the target embeddings
+// of the other.
 type BGRL struct {
 	Online    *GCN
 	Target    *GCN

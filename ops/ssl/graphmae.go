@@ -9,17 +9,18 @@ import (
 	"pare/ops/tensor"
 )
 
-// NodeMask is one draw of GraphMAE's input masking: Masked lists every
-// masked node, Token the masked nodes whose features are zeroed and get the
-// learned mask token, and Noise the masked nodes whose features are
-// replaced by those of NoiseSource (same order).
+// NodeMask is one draw of GraphMAE's input masking. Masked lists every
+// masked node. Token lists the masked nodes whose features are zeroed and
+// get the learned mask token. Noise lists the masked nodes whose features
+// are replaced by those of NoiseSource, in the same order.
 type NodeMask struct {
 	Masked, Token, Noise, NoiseSource []int
 }
 
-// DrawNodeMask picks ⌊rate·n⌋ nodes at random; a replaceRate share of them
-// (rounded down) become noise nodes fed another random node's features and
-// the rest token nodes, as GraphMAE's encoding_mask_noise does.
+// DrawNodeMask picks ⌊rate·n⌋ nodes at random, as GraphMAE's
+// encoding_mask_noise does. A replaceRate share of them (rounded down)
+// become noise nodes fed another random node's features, the rest token
+// nodes.
 func DrawNodeMask(n int, rate, replaceRate float64, rng *rand.Rand) (NodeMask, error) {
 	if !(rate > 0 && rate < 1) || !(replaceRate >= 0 && replaceRate < 1) {
 		return NodeMask{}, fmt.Errorf("ssl: mask rate %v and replace rate %v; want rate in (0, 1) and replace rate in [0, 1)", rate, replaceRate)
@@ -36,11 +37,11 @@ func DrawNodeMask(n int, rate, replaceRate float64, rng *rand.Rand) (NodeMask, e
 }
 
 // GraphMAE is the masked graph autoencoder (Hou et al., arXiv:2205.10803)
-// with GCN encoder and decoder: masked node features (a learned token on
-// token nodes, other nodes' features on noise nodes) are encoded, mapped
-// by a bias-free Linear to the decoder, re-masked (masked rows zeroed),
-// decoded back to feature width by one GCN layer, and scored with the
-// scaled cosine error on the masked nodes.
+// with GCN encoder and decoder. The masked node features (a learned token
+// on token nodes, other nodes' features on noise nodes) are encoded and
+// mapped to the decoder by a bias-free Linear. The masked rows are zeroed
+// again, one GCN layer decodes back to feature width, and the scaled
+// cosine error on the masked nodes scores the reconstruction.
 // NOTE: the GraphMAE paper's node-level encoder is a GAT; this model uses
 // the GCN encoder of this package.
 type GraphMAE struct {

@@ -52,8 +52,8 @@ func encodePair(enc *GCN, adj autograd.SparseMatrix, x Input, perm []int) (h, hN
 	return h, hNeg
 }
 
-// Loss returns the cross-view objective on one block: adjA and adjB are the
-// block's two propagation matrices and x its features; the negatives
+// Loss returns the cross-view objective on one block, given the block's
+// two propagation matrices adjA and adjB and its features x. The negatives
 // permute x's rows with a permutation drawn from rng.
 func (m *MVGRL) Loss(adjA, adjB autograd.SparseMatrix, x Input, rng *rand.Rand) *autograd.Var {
 	rows, _ := adjA.Dims()
