@@ -450,6 +450,17 @@ func (t *BPE) WriteJSON(w io.Writer) error {
 			norms = append(norms, map[string]any{"type": "Replace", "pattern": map[string]any{"String": " "}, "content": "▁"})
 		}
 		doc["normalizer"] = map[string]any{"type": "Sequence", "normalizers": norms}
+		// The decoder of Hugging Face's Llama tokenizer, for other tools;
+		// Decode implements the same steps.
+		decoders := []any{
+			map[string]any{"type": "Replace", "pattern": map[string]any{"String": "▁"}, "content": " "},
+			map[string]any{"type": "ByteFallback"},
+			map[string]any{"type": "Fuse"},
+		}
+		if t.PrependMeta {
+			decoders = append(decoders, map[string]any{"type": "Strip", "content": " ", "start": 1, "stop": 0})
+		}
+		doc["decoder"] = map[string]any{"type": "Sequence", "decoders": decoders}
 	}
 	if t.BOSID >= 0 {
 		bos := t.Pieces[t.BOSID]
