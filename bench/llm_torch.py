@@ -100,15 +100,19 @@ class Llama(torch.nn.Module):
 
 
 def timeit(fn, min_seconds=3.0, min_reps=3):
+    """Return the median wall time and the median CPU time (process-wide,
+    all threads) of fn, after one warm-up call."""
     fn()
-    times = []
+    times, cpu = [], []
     start = time.perf_counter()
     while len(times) < min_reps or time.perf_counter() - start < min_seconds:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     times.sort()
-    return times[len(times) // 2]
+    cpu.sort()
+    return times[len(times) // 2], cpu[len(cpu) // 2]
 
 
 model = Llama()
@@ -148,7 +152,7 @@ def decode():
 def copy_bandwidth():
     a = torch.ones(1 << 28)
     b = torch.empty_like(a)
-    t = timeit(lambda: b.copy_(a), min_seconds=1.0)
+    t, _ = timeit(lambda: b.copy_(a), min_seconds=1.0)
     return 2 * a.numel() * 4 / t
 
 
@@ -157,7 +161,7 @@ t_f = timeit(fwd)
 t_dec = timeit(decode, min_seconds=5.0)
 bw = copy_bandwidth()
 weight_bytes = 4 * (params - V * D)  # the embedding is read one row per token
-print(f"forward+backward 4x128: {t_fb * 1e3:.1f} ms")
-print(f"forward 1x512: {t_f * 1e3:.1f} ms")
-print(f"greedy decode: {DECODE / t_dec:.2f} tokens/s")
+print(f"forward+backward 4x128: {t_fb[0] * 1e3:.1f} ms wall, {t_fb[1]:.2f} cpu-s")
+print(f"forward 1x512: {t_f[0] * 1e3:.1f} ms wall, {t_f[1]:.2f} cpu-s")
+print(f"greedy decode: {DECODE / t_dec[0]:.2f} tokens/s, {t_dec[1]:.2f} cpu-s per {DECODE} tokens")
 print(f"memory copy: {bw / 1e9:.2f} GB/s (read + write); decode bound {bw / weight_bytes:.2f} tokens/s for {weight_bytes / 1e6:.0f} MB of weights per token")
