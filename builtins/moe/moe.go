@@ -5,6 +5,8 @@ package moe
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -39,7 +41,7 @@ top_k = experts (the default) computes the dense model's function. layers
 lists struct(layer, width, split, iterations, converged, clusters) per
 split layer. Such a model has experts derived from a dense model, not a
 trained MoE.`},
-			{Name: "compress", Fn: compress, Doc: `compress(model, method="resmoe_up", keep=0.25, layers=None, init=0, max_iter=100)
+			{Name: "compress", Fn: compress, Doc: `compress(model, method="resmoe_up", keep=0.25, layers=None, init=0, max_iter=100, raw_budget="total")
 
 Compress the experts of the MoE layers of model (every MoE layer, or the
 indices in layers) and return a moe.compressed value. keep is the fraction
@@ -47,7 +49,8 @@ of each residual's entries kept (resmoe_up, average_residual,
 align_to_first) or the budget of the truncated SVD, rank
 ⌊keep·p·D/(p + D)⌋ (resmoe_svd). up_raw and svd_raw have no center, so each
 raw expert gets keep + 1/N of its entries, the same total budget as a
-centered method; merge_average stores only the mean expert. init and
+centered method (raw_budget="total"), or keep of its entries with
+raw_budget="expert"; merge_average stores only the mean expert. init and
 max_iter configure the ResMoE barycenter (start expert, iteration cap);
 it stops when the alignments stop changing. The result has method, keep,
 layers, params (stored numbers, sparse-index overhead excluded), rel_error,
@@ -155,8 +158,12 @@ func compress(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	method := moe.MethodResMoEUP
 	var initExpert int
 	maxIter := 100
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "model", &mv, "method?", &method, "keep?", &keepV, "layers?", &layersV, "init?", &initExpert, "max_iter?", &maxIter); err != nil {
+	rawBudget := "total"
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "model", &mv, "method?", &method, "keep?", &keepV, "layers?", &layersV, "init?", &initExpert, "max_iter?", &maxIter, "raw_budget?", &rawBudget); err != nil {
 		return nil, err
+	}
+	if rawBudget != "total" && rawBudget != "expert" {
+		return nil, host.Errorf(fn, "raw_budget: got %q, want \"total\" or \"expert\"", rawBudget)
 	}
 	m, err := llmb.ModelOf(mv)
 	if err != nil {
@@ -184,12 +191,12 @@ func compress(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		return nil, err
 	}
 	opt := moe.ModelOptions{Layers: layers, LayerOptions: moe.LayerOptions{Method: method, Keep: keep,
-		Barycenter: moe.BarycenterOptions{Init: initExpert, MaxIter: maxIter}}}
+		Barycenter: moe.BarycenterOptions{Init: initExpert, MaxIter: maxIter}, RawKeepPerExpert: rawBudget == "expert"}}
 	c, reps, err := moe.CompressModel(host.Context(thread), m, opt)
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)
 	}
-	host.Get(thread).RecordSetting("moe.compress."+method, map[string]any{"keep": keep, "layers": layers, "init": initExpert, "max_iter": maxIter})
+	host.Get(thread).RecordSetting("moe.compress."+method, map[string]any{"keep": keep, "layers": layers, "init": initExpert, "max_iter": maxIter, "raw_budget": rawBudget})
 	return &Compressed{c: c, reports: reps}, nil
 }
 
@@ -372,6 +379,9 @@ func (v *Compressed) save(thread *starlark.Thread, fn *starlark.Builtin, args st
 	abs, err := host.Get(thread).WritePath(fn.Name(), path)
 	if err != nil {
 		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, host.Errorf(fn, "%v", err)
 	}
 	n, err := v.c.Save(abs)
 	if err != nil {

@@ -43,6 +43,10 @@ type LayerOptions struct {
 	Keep float64
 	// Barycenter configures the ResMoE barycenter iterations.
 	Barycenter BarycenterOptions
+	// RawKeepPerExpert makes up_raw and svd_raw keep the fraction Keep of
+	// each expert (the same keep ratio as a residual) instead of RawKeep,
+	// the same total budget as a centered method.
+	RawKeepPerExpert bool
 }
 
 // RawKeep returns the keep fraction that gives each of n uncentered experts
@@ -209,7 +213,7 @@ func CompressLayer(ctx context.Context, experts []ot.Matrix, d int, gated bool, 
 	}
 
 	keep := opt.Keep
-	if opt.Method == MethodUPRaw || opt.Method == MethodSVDRaw {
+	if (opt.Method == MethodUPRaw || opt.Method == MethodSVDRaw) && !opt.RawKeepPerExpert {
 		keep = RawKeep(opt.Keep, N)
 	}
 	switch opt.Method {
