@@ -49,7 +49,7 @@ plan is returned.`},
 			{Name: "sinkhorn", Fn: sinkhorn, Doc: `sinkhorn(a, b, M, reg, numItermax=1000, stopThr=1e-9, epsilon_scaling=True)
 
 Solve entropy-regularized optimal transport by Sinkhorn scaling, stabilized
-in the log domain (potentials absorbed when scalings leave [1e-3, 1e3]) with
+in the log domain (potentials absorbed when scalings leave [1e-50, 1e50]) with
 epsilon scaling when reg < max(M)/100. Stops when ‖plan·1 − a‖₂ < stopThr or
 after numItermax iterations. Returns a struct: plan, cost (⟨plan, M⟩ without
 the entropy term, POT's sinkhorn2 value), f and g (dual potentials), err,

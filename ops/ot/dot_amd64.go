@@ -20,3 +20,15 @@ func dot2x4AVX2(a0, a1, b0, b1, b2, b3 *float64, n int, out *[8]float64)
 //
 //go:noescape
 func minDiffAVX2(x, y *float64, n int, out *[8]float64)
+
+// dotAVX2 returns Σ_{k<n} x[k]·y[k]; n must be a multiple of 16. dot
+// handles other lengths.
+//
+//go:noescape
+func dotAVX2(x, y *float64, n int) float64
+
+// axpyAVX2 adds alpha·x[k] to y[k] for k < n; n must be a multiple of 16.
+// axpy handles other lengths.
+//
+//go:noescape
+func axpyAVX2(alpha float64, x, y *float64, n int)

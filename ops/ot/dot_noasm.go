@@ -11,3 +11,11 @@ func dot2x4AVX2(a0, a1, b0, b1, b2, b3 *float64, n int, out *[8]float64) {
 func minDiffAVX2(x, y *float64, n int, out *[8]float64) {
 	panic("ot: minDiffAVX2 called without assembly support")
 }
+
+func dotAVX2(x, y *float64, n int) float64 {
+	panic("ot: dotAVX2 called without assembly support")
+}
+
+func axpyAVX2(alpha float64, x, y *float64, n int) {
+	panic("ot: axpyAVX2 called without assembly support")
+}

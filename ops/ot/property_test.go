@@ -460,3 +460,40 @@ func TestMinDiffTwinsAgree(t *testing.T) {
 		}
 	}
 }
+
+// dot and axpy must match their pure-Go twins for every length, tails
+// included, and stay inside the slices they are given: the slices are cut
+// from buffers whose guard regions hold NaN.
+func TestDotAxpyTwinsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 15))
+	guarded := func(n int) (buf, s []float64) {
+		buf = make([]float64, n+16)
+		for i := range buf {
+			buf[i] = math.NaN()
+		}
+		for i := 0; i < n; i++ {
+			buf[8+i] = rng.NormFloat64()
+		}
+		return buf, buf[8 : 8+n : 8+n]
+	}
+	for n := 0; n <= 70; n++ {
+		_, x := guarded(n)
+		ybuf, y := guarded(n)
+		if got, want := dot(x, y), dotGo(x, y); math.IsNaN(got) || math.Abs(got-want) > 1e-12*float64(n+1) {
+			t.Fatalf("n=%d: dot got %.17g, want %.17g", n, got, want)
+		}
+		y2 := append([]float64(nil), y...)
+		axpy(0.7, x, y)
+		axpyGo(0.7, x, y2)
+		for i := range y {
+			if math.IsNaN(y[i]) || math.Abs(y[i]-y2[i]) > 1e-14 {
+				t.Fatalf("n=%d: axpy element %d got %.17g, want %.17g", n, i, y[i], y2[i])
+			}
+		}
+		for i, v := range ybuf {
+			if (i < 8 || i >= 8+n) && !math.IsNaN(v) {
+				t.Fatalf("n=%d: axpy wrote to guard element %d", n, i)
+			}
+		}
+	}
+}

@@ -21,7 +21,9 @@ type SinkhornOptions struct {
 	StopThr float64
 	// Tau is the absorption threshold: when a scaling factor leaves
 	// [1/Tau, Tau] it is folded into the dual potentials and the kernel is
-	// rebuilt; default 1e3.
+	// rebuilt (n·m exponentials). Default 1e50: float64 scalings are safe
+	// far beyond POT's 1e3, and each rebuild costs as much as several
+	// iterations.
 	Tau float64
 	// NoEpsilonScaling solves directly at reg instead of through a
 	// decreasing sequence of regularizations.
@@ -89,7 +91,7 @@ func Sinkhorn(ctx context.Context, a, b []float64, M Matrix, reg float64, opt Si
 		opt.StopThr = 1e-9
 	}
 	if opt.Tau <= 1 {
-		opt.Tau = 1e3
+		opt.Tau = 1e50
 	}
 	s := newSinkhornState(a, b, M, opt)
 	return s.run(ctx, reg)
@@ -391,35 +393,3 @@ func (s *sinkhornState) result(iter int, errNorm float64, status Status) *Sinkho
 	return res
 }
 
-// dot returns Σ x[i]·y[i] with four independent accumulators, which breaks
-// the add-latency chain of a single running sum.
-func dot(x, y []float64) float64 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * y[i]
-		s1 += x[i+1] * y[i+1]
-		s2 += x[i+2] * y[i+2]
-		s3 += x[i+3] * y[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// axpy adds alpha·x to y.
-func axpy(alpha float64, x, y []float64) {
-	y = y[:len(x)]
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		y[i] += alpha * x[i]
-		y[i+1] += alpha * x[i+1]
-		y[i+2] += alpha * x[i+2]
-		y[i+3] += alpha * x[i+3]
-	}
-	for ; i < len(x); i++ {
-		y[i] += alpha * x[i]
-	}
-}
