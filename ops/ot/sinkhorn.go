@@ -392,4 +392,3 @@ func (s *sinkhornState) result(iter int, errNorm float64, status Status) *Sinkho
 	}
 	return res
 }
-
