@@ -43,10 +43,20 @@ func (t *Traced) String() string {
 	return s
 }
 
-func (t *Traced) Type() string          { return "tensor" }
-func (t *Traced) Freeze()               {}
-func (t *Traced) Truth() starlark.Bool  { return t.v.Value.Size() > 0 }
+func (t *Traced) Type() string { return "tensor" }
+func (t *Traced) Freeze()      {}
+
 func (t *Traced) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: tensor") }
+
+// Truth matches a plain tensor's: the value of a one-element tensor, and
+// non-emptiness otherwise.
+func (t *Traced) Truth() starlark.Bool {
+	if t.v.Value.Size() == 1 {
+		x, _ := t.v.Value.Item()
+		return x != 0
+	}
+	return t.v.Value.Size() > 0
+}
 
 // wrapVar returns a Traced when v depends on a parameter and a plain tensor
 // otherwise.
