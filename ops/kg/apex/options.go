@@ -1,6 +1,6 @@
 // Package apex implements APEX² and APEX²-N, adaptive personalized
-// knowledge-graph summarization by incremental heat diffusion (Li et al.,
-// "APEX²", KDD 2025, arXiv 2412.17336).
+// knowledge-graph summarization by incremental heat diffusion (KDD 2025,
+// arXiv 2412.17336; reference code iDEA-iSAIL-Lab-UIUC/APEX).
 //
 // Every entity and relation carries heat. At each query the heat decays by
 // γ, the query injects heat on its topic entity, its answers and its

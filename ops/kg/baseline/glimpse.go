@@ -20,8 +20,8 @@ type GlimpseOptions struct {
 // DefaultGlimpseOptions returns c = 0.15, p = 1.
 func DefaultGlimpseOptions() GlimpseOptions { return GlimpseOptions{Restart: 0.15, Power: 1} }
 
-// Glimpse is GLIMPSE (Safavi et al., "Personalized knowledge graph
-// summarization: from the cloud to your pocket", ICDM 2019). The user's
+// Glimpse is GLIMPSE (Safavi et al., ICDM 2019; reference code
+// GemsLab/GLIMPSE-personalized-KGsummarization). The user's
 // preference is a random walk with restart seeded by the topic-entity
 // counts of the query log, approximated by the truncated series
 //
