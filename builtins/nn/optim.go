@@ -75,7 +75,13 @@ func (o *Optimizer) step(_ *starlark.Thread, b *starlark.Builtin, args starlark.
 	for _, g := range gl {
 		byPath[g.path] = g.t
 	}
-	matched := len(byPath) == len(gl)
+	// Paths identify parameters only when they are unique on both sides:
+	// groups of lists each start at "[0]".
+	paramPaths := map[string]bool{}
+	for _, p := range o.leaves {
+		paramPaths[p.path] = true
+	}
+	matched := len(byPath) == len(gl) && len(paramPaths) == len(o.leaves)
 	for i, p := range o.leaves {
 		g, ok := byPath[p.path]
 		if !ok {
