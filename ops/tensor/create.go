@@ -68,10 +68,10 @@ func Linspace(start, stop float64, num int, endpoint bool) (*Tensor, error) {
 // diagonal, k < 0 below).
 func Eye(n, m, k int) *Tensor {
 	t := New(n, m)
-	for i := range n {
-		if j := i + k; j >= 0 && j < m {
-			t.data[i*m+j] = 1
-		}
+	// Only rows max(0, -k) <= i < min(n, m-k) meet the diagonal, so the
+	// loop stays short when one dimension is huge and the other is 0.
+	for i := max(0, -k); i < min(n, m-k); i++ {
+		t.data[i*m+i+k] = 1
 	}
 	return t
 }
