@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
 
 	"pare/builtins/host"
 	"pare/ops/tensor"
@@ -35,6 +36,8 @@ func TestOddArgumentsNeverPanic(t *testing.T) {
 		Wrap(tensor.New(0)),
 		starlark.NewDict(0),
 	}
+	checkOperators(t, pool)
+
 	mod := host.Lookup("tensor").Value()
 	thread := &starlark.Thread{Name: "odd"}
 	calls := 0
@@ -64,5 +67,35 @@ func TestOddArgumentsNeverPanic(t *testing.T) {
 	}
 	if calls < 1000 {
 		t.Errorf("made %d calls; the module lost its builtins", calls)
+	}
+}
+
+// checkOperators applies the arithmetic operators, comparison and indexing
+// to every pair of pool values that includes a tensor; none may panic.
+func checkOperators(t *testing.T, pool []starlark.Value) {
+	ops := []syntax.Token{syntax.PLUS, syntax.MINUS, syntax.STAR, syntax.SLASH, syntax.SLASHSLASH, syntax.PERCENT}
+	for _, x := range pool {
+		xt, isTensor := x.(*Value)
+		if isTensor {
+			_, _ = starlark.Unary(syntax.MINUS, x)
+			_, _ = starlark.Unary(syntax.TILDE, x)
+			_ = x.String()
+			_ = x.Truth()
+			_ = starlark.Len(x)
+			for _, key := range pool {
+				_, _, _ = xt.Get(key)
+			}
+		}
+		for _, y := range pool {
+			_, yIsTensor := y.(*Value)
+			if !isTensor && !yIsTensor {
+				continue
+			}
+			for _, op := range ops {
+				_, _ = starlark.Binary(op, x, y)
+			}
+			_, _ = starlark.Equal(x, y)
+			_, _ = starlark.Compare(syntax.LT, x, y)
+		}
 	}
 }
