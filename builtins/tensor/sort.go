@@ -37,7 +37,7 @@ func sortBuiltin(indices bool) host.Func {
 		if x.t.Ndim() == 0 {
 			return nil, host.Errorf(fn, "x: got a scalar tensor, want at least one axis")
 		}
-		v, i, err := tensor.Sort(x.t, axis, descending)
+		v, i, err := tensor.SortContext(host.Context(thread), x.t, axis, descending)
 		if err != nil {
 			return nil, opErr(fn, err)
 		}
@@ -59,7 +59,7 @@ func topk(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	if x.t.Ndim() == 0 {
 		return nil, host.Errorf(fn, "x: got a scalar tensor, want at least one axis")
 	}
-	v, i, err := tensor.Topk(x.t, k, axis, largest)
+	v, i, err := tensor.TopkContext(host.Context(thread), x.t, k, axis, largest)
 	if err != nil {
 		return nil, opErr(fn, err)
 	}
@@ -77,7 +77,7 @@ func kthvalue(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	if x.t.Ndim() == 0 {
 		return nil, host.Errorf(fn, "x: got a scalar tensor, want at least one axis")
 	}
-	v, i, err := tensor.Kthvalue(x.t, k, axis, keepdims)
+	v, i, err := tensor.KthvalueContext(host.Context(thread), x.t, k, axis, keepdims)
 	if err != nil {
 		return nil, opErr(fn, err)
 	}

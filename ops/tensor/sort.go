@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -99,8 +100,9 @@ func selectBest(row []float32, k int, descending bool, idx []int) []int {
 }
 
 // selectSorted sorts each row along axis and keeps the first k entries of
-// the order, returning their values and indices.
-func selectSorted(t *Tensor, axis, k int, descending bool) (values, indices *Tensor, err error) {
+// the order, returning their values and indices. It checks ctx between rows
+// and returns ctx.Err() once it is cancelled.
+func selectSorted(ctx context.Context, t *Tensor, axis, k int, descending bool) (values, indices *Tensor, err error) {
 	c, inverse, err := axisLast(t, axis)
 	if err != nil {
 		return nil, nil, err
@@ -120,6 +122,9 @@ func selectSorted(t *Tensor, axis, k int, descending bool) (values, indices *Ten
 	kernels.ParallelFor(rows, max(1, parallelGrain/n), func(lo, hi int) {
 		idx := make([]int, 0, n)
 		for r := lo; r < hi; r++ {
+			if ctx.Err() != nil {
+				return
+			}
 			row := src[r*n : (r+1)*n]
 			if k*8 < n {
 				idx = selectBest(row, k, descending, idx)
@@ -132,6 +137,9 @@ func selectSorted(t *Tensor, axis, k int, descending bool) (values, indices *Ten
 			}
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	return restoreAxis(values, inverse), restoreAxis(indices, inverse), nil
 }
 
@@ -139,16 +147,27 @@ func selectSorted(t *Tensor, axis, k int, descending bool) (values, indices *Ten
 // sorted values (as float32 integers). The sort is stable; NaN goes last
 // ascending and first descending.
 func Sort(t *Tensor, axis int, descending bool) (values, indices *Tensor, err error) {
+	return SortContext(context.Background(), t, axis, descending)
+}
+
+// SortContext is Sort that checks ctx between rows and returns ctx.Err()
+// when it is cancelled.
+func SortContext(ctx context.Context, t *Tensor, axis int, descending bool) (values, indices *Tensor, err error) {
 	a, err := normAxis(axis, t.Ndim())
 	if err != nil {
 		return nil, nil, err
 	}
-	return selectSorted(t, a, t.shape[a], descending)
+	return selectSorted(ctx, t, a, t.shape[a], descending)
 }
 
 // Topk returns the k largest (or, with largest false, smallest) values
 // along axis in sorted order, and their positions.
 func Topk(t *Tensor, k, axis int, largest bool) (values, indices *Tensor, err error) {
+	return TopkContext(context.Background(), t, k, axis, largest)
+}
+
+// TopkContext is Topk that checks ctx between rows.
+func TopkContext(ctx context.Context, t *Tensor, k, axis int, largest bool) (values, indices *Tensor, err error) {
 	a, err := normAxis(axis, t.Ndim())
 	if err != nil {
 		return nil, nil, err
@@ -157,12 +176,17 @@ func Topk(t *Tensor, k, axis int, largest bool) (values, indices *Tensor, err er
 		return nil, nil, fmt.Errorf("tensor: topk: k is %d; want 0 <= k <= %d, the size of axis %d of shape %s",
 			k, t.shape[a], a, ShapeString(t.shape))
 	}
-	return selectSorted(t, a, k, largest)
+	return selectSorted(ctx, t, a, k, largest)
 }
 
 // Kthvalue returns the k-th smallest value along axis (k counts from 1, as
 // in PyTorch) and its position; axis is removed unless keepdims is set.
 func Kthvalue(t *Tensor, k, axis int, keepdims bool) (values, indices *Tensor, err error) {
+	return KthvalueContext(context.Background(), t, k, axis, keepdims)
+}
+
+// KthvalueContext is Kthvalue that checks ctx between rows.
+func KthvalueContext(ctx context.Context, t *Tensor, k, axis int, keepdims bool) (values, indices *Tensor, err error) {
 	a, err := normAxis(axis, t.Ndim())
 	if err != nil {
 		return nil, nil, err
@@ -171,7 +195,7 @@ func Kthvalue(t *Tensor, k, axis int, keepdims bool) (values, indices *Tensor, e
 		return nil, nil, fmt.Errorf("tensor: kthvalue: k is %d; want 1 <= k <= %d, the size of axis %d of shape %s",
 			k, t.shape[a], a, ShapeString(t.shape))
 	}
-	v, i, err := selectSorted(t, a, k, false)
+	v, i, err := selectSorted(ctx, t, a, k, false)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -219,5 +220,20 @@ func TestTopkHeapMatchesFullSort(t *testing.T) {
 			checkAgainst(t, fmt.Sprintf("topk k=%d largest=%v values", k, largest), v, []int{5, k}, 0,
 				func(idx []int) float64 { return at64(t, wantV, idx) })
 		}
+	}
+}
+
+func TestSortCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	x := New(4, 8)
+	if _, _, err := SortContext(ctx, x, 1, false); err != context.Canceled {
+		t.Errorf("SortContext with a cancelled context: got %v, want context.Canceled", err)
+	}
+	if _, _, err := TopkContext(ctx, x, 2, 1, true); err != context.Canceled {
+		t.Errorf("TopkContext with a cancelled context: got %v, want context.Canceled", err)
+	}
+	if _, _, err := KthvalueContext(ctx, x, 2, 1, false); err != context.Canceled {
+		t.Errorf("KthvalueContext with a cancelled context: got %v, want context.Canceled", err)
 	}
 }
