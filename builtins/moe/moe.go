@@ -326,12 +326,12 @@ var compressedAttrs = []string{"apply", "converged", "iterations", "keep", "laye
 
 func (v *Compressed) AttrNames() []string { return compressedAttrs }
 
-// Attr returns the fields: method, keep, layers (compressed layer indices),
-// params (stored numbers, index overhead excluded), rel_error, iterations
-// and converged (per layer, None for a loaded container), and the methods
-// save(path), which returns struct(path, bytes) with the size on disk of
-// the zstd container, and apply(model), which returns a copy of model with
-// the restored experts.
+// Attr returns the fields method, keep, layers (compressed layer indices)
+// and params (stored numbers, index overhead excluded). rel_error,
+// iterations and converged are per layer, or None for a loaded container.
+// The methods are save(path), which returns struct(path, bytes) with the
+// size on disk of the zstd container, and apply(model), which returns a
+// copy of model with the restored experts.
 func (v *Compressed) Attr(name string) (starlark.Value, error) {
 	perLayer := func(f func(r moe.LayerReport) starlark.Value) starlark.Value {
 		if v.reports == nil {

@@ -30,10 +30,11 @@ type MoEExpert struct {
 // Width returns the expert's hidden width.
 func (e *MoEExpert) Width() int { return e.WGate.Dim(0) }
 
-// MoEBlock is a sparse MLP in the form of Mixtral's block_sparse_moe: a
+// MoEBlock is a sparse MLP in the form of Mixtral's block_sparse_moe. A
 // router (Hugging Face "gate") of shape [experts, dim] scores every expert
-// per token, the TopK highest logits choose the experts (ties go to the
-// lower index), and the block returns the gated sum of their outputs.
+// per token, and the TopK highest logits choose the experts, with ties
+// going to the lower index. The block returns the gated sum of their
+// outputs.
 type MoEBlock struct {
 	Router  *tensor.Tensor
 	Experts []MoEExpert
@@ -163,7 +164,7 @@ func (b *MoEBlock) route(x []float32, n int) (chosen [][]int, weights [][]float3
 }
 
 // forward returns the block's output [n, dim] for the normalized input x
-// [n, dim]. Each expert runs once on the rows routed to it; every token
+// [n, dim]. Each expert runs once on the rows routed to it. Every token
 // adds its experts' outputs in expert-index order, so the result does not
 // depend on scheduling.
 func (b *MoEBlock) forward(x []float32, n, d int) []float32 {

@@ -49,10 +49,10 @@ type MoEfyReport struct {
 // Findings of ACL 2022, arXiv:2110.01786):
 //
 //   - The neurons (rows of gate_proj and up_proj with the matching columns of
-//     down_proj) are grouped by balanced k-means on the gate_proj rows:
-//     Lloyd iterations whose assignment step is an exact linear assignment of
-//     neurons to width slots per centroid, so every cluster has the same
-//     size. Iteration stops when no neuron changes cluster.
+//     down_proj) are grouped by balanced k-means on the gate_proj rows. Its
+//     assignment step is an exact linear assignment of neurons to width
+//     slots per centroid, so every cluster has the same size. Iteration
+//     stops when no neuron changes cluster.
 //   - When the hidden width h is not a multiple of the expert count, the
 //     r = N·⌈h/N⌉ − h neurons with the largest down_proj column norms are
 //     split into two copies that each carry half of the down_proj column.
@@ -103,7 +103,10 @@ func MoEfy(ctx context.Context, m *Model, opt MoEfyOptions) (*Model, []MoEfyRepo
 		if N > h {
 			return nil, nil, fmt.Errorf("llm: moefy: experts is %d, more than the %d neurons of layer %d", N, h, l)
 		}
-		block, rep := splitMLP(lw, N, top, opt.Seed+uint64(l), opt.MaxIter)
+		block, rep, err := splitMLP(lw, N, top, opt.Seed+uint64(l), opt.MaxIter)
+		if err != nil {
+			return nil, nil, fmt.Errorf("llm: moefy: layer %d: %w", l, err)
+		}
 		rep.Layer = l
 		lw.MoE, lw.WGate, lw.WUp, lw.WDown = block, nil, nil, nil
 		reports = append(reports, rep)
@@ -115,7 +118,7 @@ func MoEfy(ctx context.Context, m *Model, opt MoEfyOptions) (*Model, []MoEfyRepo
 }
 
 // splitMLP builds the MoE block of one dense layer.
-func splitMLP(lw *LayerWeights, N, top int, seed uint64, maxIter int) (*MoEBlock, MoEfyReport) {
+func splitMLP(lw *LayerWeights, N, top int, seed uint64, maxIter int) (*MoEBlock, MoEfyReport, error) {
 	h, d := lw.WGate.Dim(0), lw.WGate.Dim(1)
 	width := (h + N - 1) / N
 	gate, up, down := lw.WGate.Data(), lw.WUp.Data(), lw.WDown.Data()
@@ -160,7 +163,10 @@ func splitMLP(lw *LayerWeights, N, top int, seed uint64, maxIter int) (*MoEBlock
 			points.Data[r*d+c] = float64(gate[j*d+c])
 		}
 	}
-	clusters, centroids, iters, converged := balancedKMeans(points, N, seed, maxIter)
+	clusters, centroids, iters, converged, err := balancedKMeans(points, N, seed, maxIter)
+	if err != nil {
+		return nil, rep, err
+	}
 	rep.Width, rep.Iterations, rep.Converged = width, iters, converged
 
 	block := &MoEBlock{Router: tensor.New(N, d), TopK: top, Gating: GatingSum, Experts: make([]MoEExpert, N)}
@@ -188,16 +194,17 @@ func splitMLP(lw *LayerWeights, N, top int, seed uint64, maxIter int) (*MoEBlock
 		block.Experts[e] = ex
 		rep.Clusters = append(rep.Clusters, dense)
 	}
-	return block, rep
+	return block, rep, nil
 }
 
 // balancedKMeans partitions the n rows of points into k clusters of n/k
 // rows each (n must be a multiple of k). It starts from k-means++ seeds and
-// alternates an exact balanced assignment (each centroid offers n/k slots;
-// the neuron-to-slot assignment minimizing the summed squared distance is
-// solved by ot.LinearAssignment) with centroid updates, until no row moves
-// or maxIter. Clusters list row indices in ascending order.
-func balancedKMeans(points ot.Matrix, k int, seed uint64, maxIter int) ([][]int, ot.Matrix, int, bool) {
+// alternates an exact balanced assignment with centroid updates, until no
+// row moves or maxIter. In the assignment step each centroid offers n/k
+// slots, and ot.LinearAssignment finds the row-to-slot matching with the
+// least summed squared distance. Clusters list row indices in ascending
+// order.
+func balancedKMeans(points ot.Matrix, k int, seed uint64, maxIter int) ([][]int, ot.Matrix, int, bool, error) {
 	n, d := points.Rows, points.Cols
 	size := n / k
 	rng := rand.New(rand.NewPCG(seed, 0x6d6f65))
@@ -252,8 +259,7 @@ func balancedKMeans(points ot.Matrix, k int, seed uint64, maxIter int) ([][]int,
 		}
 		asg, err := ot.LinearAssignment(cost, false)
 		if err != nil {
-			// The cost matrix is square and finite, so this cannot happen.
-			panic(err)
+			return nil, ot.Matrix{}, iters, false, err
 		}
 		iters++
 		moved := false
@@ -279,5 +285,5 @@ func balancedKMeans(points ot.Matrix, k int, seed uint64, maxIter int) ([][]int,
 	for i, c := range label {
 		clusters[c] = append(clusters[c], i)
 	}
-	return clusters, centroids, iters, converged
+	return clusters, centroids, iters, converged, nil
 }

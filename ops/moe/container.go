@@ -301,7 +301,7 @@ func readSparse(r io.Reader, p, D, nnz int) (ot.Matrix, error) {
 		}
 	}
 	if count != nnz {
-		return ot.Matrix{}, fmt.Errorf("bitmask marks %d entries, the header says %d", count, nnz)
+		return ot.Matrix{}, fmt.Errorf("invalid bitmask: it marks %d entries, but the header has %d", count, nnz)
 	}
 	vals, err := readFloat32s(r, nnz)
 	if err != nil {

@@ -50,7 +50,7 @@ type LayerOptions struct {
 }
 
 // RawKeep returns the keep fraction that gives each of n uncentered experts
-// the parameter budget of a centered method: the center (p·D) plus n
+// the parameter budget of a centered method. The center (p·D) plus n
 // residuals at keep hold (1 + n·keep)·p·D numbers, so each raw expert keeps
 // min(1, keep + 1/n) of its entries.
 func RawKeep(keep float64, n int) float64 {
