@@ -145,7 +145,7 @@ func copyInto(dst, src *Tensor) {
 }
 
 // transposeTile is the side of the square tiles copyTransposed moves.
-const transposeTile = 32
+const transposeTile = 16
 
 // copyTransposed copies when the last two coalesced dimensions are swapped
 // between dst (unit stride on the last) and src (unit stride on the one
@@ -158,8 +158,10 @@ func copyTransposed(dst, src *Tensor, cshape []int, cstrides [][]int) {
 	rowTiles := (rows + transposeTile - 1) / transposeTile
 	colTiles := (cols + transposeTile - 1) / transposeTile
 	jobs := outer * rowTiles * colTiles
+	dd, sd := dst.data, src.data // locals, so the loop does not reload them
 	kernels.ParallelFor(jobs, max(1, parallelGrain/(transposeTile*transposeTile)), func(lo, hi int) {
 		offs := make([]int, 2)
+		buf := make([]float32, transposeTile*transposeTile)
 		for job := lo; job < hi; job++ {
 			o := job / (rowTiles * colTiles)
 			t := job % (rowTiles * colTiles)
@@ -167,9 +169,18 @@ func copyTransposed(dst, src *Tensor, cshape []int, cstrides [][]int) {
 			r1, c1 := min(r0+transposeTile, rows), min(c0+transposeTile, cols)
 			rowOffsets(o, cshape[:nd-1], cstrides, offs)
 			d, s := dst.offset+offs[0], src.offset+offs[1]
+			// Read each source line of the tile whole into buf, then write
+			// each destination line whole, so every cache line is touched
+			// once even when power-of-two strides map the tile's lines to
+			// one cache set.
+			h := r1 - r0
 			for c := c0; c < c1; c++ {
-				for r := r0; r < r1; r++ {
-					dst.data[d+r*dRow+c] = src.data[s+r+c*sCol]
+				copy(buf[(c-c0)*transposeTile:], sd[s+c*sCol+r0:s+c*sCol+r1])
+			}
+			for r := range h {
+				row := dd[d+(r0+r)*dRow+c0 : d+(r0+r)*dRow+c1]
+				for j := range row {
+					row[j] = buf[j*transposeTile+r]
 				}
 			}
 		}
