@@ -50,7 +50,7 @@ plan is returned.`},
 
 Solve entropy-regularized optimal transport by Sinkhorn scaling, stabilized
 in the log domain (potentials absorbed when scalings leave [1e-50, 1e50]) with
-epsilon scaling when reg < max(M)/100. Stops when ‖plan·1 − a‖₂ < stopThr or
+epsilon scaling when reg < max(M)/200. Stops when ‖plan·1 − a‖₂ < stopThr or
 after numItermax iterations. Returns a struct: plan, cost (⟨plan, M⟩ without
 the entropy term, POT's sinkhorn2 value), f and g (dual potentials), err,
 iterations and status ("optimal" or "max_iter_reached").`},
@@ -257,12 +257,14 @@ func barycenter(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 		"numItermax?", &opt.MaxIter, "stopThr?", &opt.StopThr); err != nil {
 		return nil, err
 	}
+
 	if err := positiveInt(fn, "numItermax", opt.MaxIter); err != nil {
 		return nil, err
 	}
 	if err := positiveFloat(fn, "stopThr", opt.StopThr); err != nil {
 		return nil, err
 	}
+
 	A, err := matrixArg(fn, "A", aV)
 	if err != nil {
 		return nil, err
@@ -276,6 +278,7 @@ func barycenter(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 			return nil, err
 		}
 	}
+
 	res, err := ot.Barycenter(host.Context(thread), A, M, reg, opt)
 	if err != nil {
 		return nil, opErr(fn, err)

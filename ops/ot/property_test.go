@@ -497,3 +497,35 @@ func TestDotAxpyTwinsAgree(t *testing.T) {
 		}
 	}
 }
+
+// Epsilon scaling changes the path, not the solution: at a reg small enough
+// to use several stages, both runs reach the same plan.
+func TestSinkhornEpsilonScalingSamePlan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 17))
+	a, b := randSimplex(rng, 25), randSimplex(rng, 30)
+	M := randMatrix(rng, 25, 30)
+	reg := 3e-4
+	s := newSinkhornState(a, b, M, SinkhornOptions{})
+	if stages := s.epsilonSchedule(reg); len(stages) < 3 {
+		t.Fatalf("reg %g gives stages %v, want at least 3", reg, stages)
+	}
+	opt := SinkhornOptions{MaxIter: 100000, StopThr: 1e-13}
+	scaled, err := Sinkhorn(context.Background(), a, b, M, reg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.NoEpsilonScaling = true
+	direct, err := Sinkhorn(context.Background(), a, b, M, reg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scaled.Status != Optimal || direct.Status != Optimal {
+		t.Fatalf("status scaled %v (%d iterations), direct %v (%d iterations)", scaled.Status, scaled.Iterations, direct.Status, direct.Iterations)
+	}
+	for k := range scaled.Plan.Data {
+		if d := math.Abs(scaled.Plan.Data[k] - direct.Plan.Data[k]); d > 1e-10 {
+			t.Fatalf("plan element %d: scaled %.17g, direct %.17g", k, scaled.Plan.Data[k], direct.Plan.Data[k])
+		}
+	}
+	t.Logf("iterations: with epsilon scaling %d, without %d", scaled.Iterations, direct.Iterations)
+}

@@ -60,9 +60,10 @@ type SinkhornResult struct {
 // is K = exp((α ⊕ β − M)/ε) with absorbed potentials α, β, iterations scale
 // it by u and v, and u, v are absorbed into α, β whenever they leave
 // [1/Tau, Tau], so no value overflows even for small reg. When reg is
-// below max(M)/100, epsilon scaling (same source) first solves at
-// ε = max(M)/100, max(M)/400, ..., each stage warm-started from the previous
-// potentials, which cuts the number of iterations at small reg.
+// below max(M)/200, epsilon scaling (same source) first solves at
+// ε = max(M)/100, max(M)/400, ... (each above 2·reg), each stage
+// warm-started from the previous potentials, which cuts the number of
+// iterations at small reg.
 //
 // a, b and M are validated as for EMD; reg must be positive and finite.
 func Sinkhorn(ctx context.Context, a, b []float64, M Matrix, reg float64, opt SinkhornOptions) (*SinkhornResult, error) {
@@ -136,9 +137,10 @@ func ones(n int) []float64 {
 }
 
 // epsilonSchedule returns the decreasing regularizations of the stages:
-// max(M)/100, then a quarter of that each stage, then reg. When reg is at
-// least max(M)/100 there is one stage, because plain scaling converges fast
-// there and each stage costs a kernel rebuild (n·m exponentials).
+// max(M)/100, then a quarter of that each stage while it stays above 2·reg,
+// then reg. When reg is at least max(M)/200 there is one stage, because
+// plain scaling converges fast there and each stage costs a kernel rebuild
+// (n·m exponentials).
 func (s *sinkhornState) epsilonSchedule(reg float64) []float64 {
 	if s.opt.NoEpsilonScaling {
 		return []float64{reg}
@@ -148,7 +150,7 @@ func (s *sinkhornState) epsilonSchedule(reg float64) []float64 {
 		maxM = max(maxM, x)
 	}
 	var eps []float64
-	for e := maxM / 100; e > 4*reg && len(eps) < 60; e /= 4 {
+	for e := maxM / 100; e > 2*reg && len(eps) < 60; e /= 4 {
 		eps = append(eps, e)
 	}
 	return append(eps, reg)
