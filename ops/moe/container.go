@@ -205,7 +205,7 @@ func readContainer(r io.Reader) (*Container, error) {
 
 func readLayer(r io.Reader, lh layerHeader) (*CompressedLayer, error) {
 	const maxDim = 1 << 20
-	if lh.Layer < 0 || lh.Experts < 1 || lh.Experts > 1<<12 || lh.Width < 1 || lh.Width > maxDim || lh.D < 1 || lh.D > maxDim {
+	if lh.Layer < 0 || lh.Experts < 1 || lh.Experts > 1<<12 || lh.Width < 1 || lh.Width > maxDim || lh.D < 1 || lh.D > maxDim || lh.Width*lh.cols() > 1<<34 {
 		return nil, fmt.Errorf("shape %d experts × width %d × d %d is invalid", lh.Experts, lh.Width, lh.D)
 	}
 	p, D := lh.Width, lh.cols()
@@ -290,9 +290,15 @@ func readSparse(r io.Reader, p, D, nnz int) (ot.Matrix, error) {
 	if nnz < 0 || nnz > p*D {
 		return ot.Matrix{}, fmt.Errorf("%d stored entries for a %d×%d matrix", nnz, p, D)
 	}
-	mask := make([]byte, (p*D+7)/8)
-	if _, err := io.ReadFull(r, mask); err != nil {
+	// io.ReadAll grows its buffer as data arrives, so a header that claims
+	// a huge matrix cannot force a huge allocation.
+	want := (p*D + 7) / 8
+	mask, err := io.ReadAll(io.LimitReader(r, int64(want)))
+	if err != nil {
 		return ot.Matrix{}, fmt.Errorf("bitmask: %w", err)
+	}
+	if len(mask) != want {
+		return ot.Matrix{}, fmt.Errorf("bitmask: %d of %d bytes: %w", len(mask), want, io.ErrUnexpectedEOF)
 	}
 	count := 0
 	for t := 0; t < p*D; t++ {
