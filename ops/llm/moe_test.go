@@ -2,8 +2,11 @@ package llm
 
 import (
 	"context"
+	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
+	"strings"
 	"slices"
 	"testing"
 
@@ -157,6 +160,34 @@ func TestMixtralSaveLoad(t *testing.T) {
 		}
 		if back.NumParams() != m.NumParams() {
 			t.Errorf("top_k %d: %d parameters after load, want %d", top, back.NumParams(), m.NumParams())
+		}
+
+		// Keys that Hugging Face writes for Mixtral but pare does not use
+		// must not stop loading; a missing expert tensor must.
+		cfgPath := filepath.Join(dir, "config.json")
+		raw, err := os.ReadFile(cfgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fields map[string]any
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			t.Fatal(err)
+		}
+		fields["sliding_window"] = nil
+		fields["router_aux_loss_coef"] = 0.02
+		fields["output_router_logits"] = false
+		raw, _ = json.Marshal(fields)
+		if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadHF(dir); err != nil {
+			t.Errorf("top_k %d: config with extra Mixtral keys: %v", top, err)
+		}
+		fields["num_local_experts"] = 5
+		raw, _ = json.Marshal(fields)
+		os.WriteFile(cfgPath, raw, 0o644)
+		if _, err := LoadHF(dir); err == nil || !strings.Contains(err.Error(), "block_sparse_moe.gate.weight") {
+			t.Errorf("top_k %d: num_local_experts 5 with 4 stored experts: got error %v, want one naming the router shape", top, err)
 		}
 	}
 }
