@@ -123,6 +123,9 @@ func (m *Model) Finetune(ctx context.Context, ids []int, opt FinetuneOptions) (*
 	if err := opt.fill(); err != nil {
 		return nil, err
 	}
+	if m.HasMoE() {
+		return nil, fmt.Errorf("llm: finetune: the model has MoE layers, which the backward pass does not support")
+	}
 	split := int(float64(len(ids)) * (1 - opt.HeldOut))
 	train, held := ids[:split], ids[split:]
 	if len(train) < opt.SeqLen || len(held) < opt.SeqLen {

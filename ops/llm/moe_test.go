@@ -126,6 +126,9 @@ func TestMoEfyBadInput(t *testing.T) {
 	if _, _, err := m.ForwardCache(randomIDs(4, cfg.VocabSize, 1), 1, 4, nil); err == nil {
 		t.Error("ForwardCache on a MoE model: got no error, want the backward pass to be rejected")
 	}
+	if _, err := m.Finetune(context.Background(), randomIDs(64, cfg.VocabSize, 2), FinetuneOptions{Steps: 1, SeqLen: 8}); err == nil || !strings.Contains(err.Error(), "MoE layers") {
+		t.Errorf("Finetune on a MoE model: got error %v, want one about MoE layers", err)
+	}
 	m.Layers[1].MoE.Experts[2].WGate = tensor.New(5, cfg.Dim)
 	if err := m.Validate(); err == nil {
 		t.Error("Validate with an expert of a different width: got no error")
