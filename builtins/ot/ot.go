@@ -123,7 +123,7 @@ func linearAssignment(thread *starlark.Thread, fn *starlark.Builtin, args starla
 	if err != nil {
 		return nil, err
 	}
-	asg, err := ot.LinearAssignment(cost, maximize)
+	asg, err := ot.LinearAssignmentContext(host.Context(thread), cost, maximize)
 	if err != nil {
 		return nil, opErr(fn, err)
 	}

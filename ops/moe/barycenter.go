@@ -16,6 +16,11 @@ import (
 // GEMM for X·Sᵀ and an exact linear assignment (Jonker–Volgenant), so σ is
 // optimal, never an approximation or a capped network simplex.
 func Align(X, S ot.Matrix) ([]int, error) {
+	return AlignContext(context.Background(), X, S)
+}
+
+// AlignContext is Align with cancellation of the assignment.
+func AlignContext(ctx context.Context, X, S ot.Matrix) ([]int, error) {
 	if X.Rows != S.Rows || X.Cols != S.Cols {
 		return nil, fmt.Errorf("moe: expert: got %d×%d, want %d×%d like the barycenter", S.Rows, S.Cols, X.Rows, X.Cols)
 	}
@@ -26,7 +31,7 @@ func Align(X, S ot.Matrix) ([]int, error) {
 	for t, v := range cost.Data {
 		cost.Data[t] = -v
 	}
-	asg, err := ot.LinearAssignment(cost, false)
+	asg, err := ot.LinearAssignmentContext(ctx, cost, false)
 	if err != nil {
 		return nil, fmt.Errorf("moe: alignment: %w", err)
 	}
@@ -179,7 +184,7 @@ func alignAll(ctx context.Context, X ot.Matrix, experts []ot.Matrix) ([][]int, e
 				errs[k] = ctx.Err()
 				return
 			}
-			perms[k], errs[k] = Align(X, experts[k])
+			perms[k], errs[k] = AlignContext(ctx, X, experts[k])
 		}(k)
 	}
 	wg.Wait()

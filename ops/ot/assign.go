@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"context"
 	"fmt"
 	"math"
 )
@@ -42,6 +43,13 @@ type Assignment struct {
 //
 // Costs may be negative but must be finite.
 func LinearAssignment(cost Matrix, maximize bool) (*Assignment, error) {
+	return LinearAssignmentContext(context.Background(), cost, maximize)
+}
+
+// LinearAssignmentContext is LinearAssignment with cancellation: it checks
+// ctx between phases and before each augmenting path (at most O(n·m) work
+// apart) and returns ctx.Err() when it is done.
+func LinearAssignmentContext(ctx context.Context, cost Matrix, maximize bool) (*Assignment, error) {
 	if err := checkCosts("cost", cost, false); err != nil {
 		return nil, err
 	}
@@ -71,14 +79,18 @@ func LinearAssignment(cost Matrix, maximize bool) (*Assignment, error) {
 	s := newLAPSolver(c)
 	if c.Rows == c.Cols {
 		s.columnReduction()
-		s.augmentingRowReduction()
-		s.augmentingRowReduction()
+		for pass := 0; pass < 2; pass++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			s.augmentingRowReduction()
+		}
 	} else {
 		for i := 0; i < c.Rows; i++ {
 			s.free = append(s.free, i)
 		}
 	}
-	if err := s.augment(); err != nil {
+	if err := s.augment(ctx); err != nil {
 		return nil, err
 	}
 	return s.result(cost, transposed), nil
@@ -228,12 +240,15 @@ func (s *lapSolver) augmentingRowReduction() {
 // augment assigns every free row by a Dijkstra search for the shortest
 // augmenting path in reduced costs, then updates the column potentials of
 // the scanned columns and flips the path.
-func (s *lapSolver) augment() error {
+func (s *lapSolver) augment(ctx context.Context) error {
 	m := s.m
 	d, pred, collist := s.d[:m], s.pred[:m], s.collist[:m]
 	v, y := s.v[:m], s.y[:m]
 
 	for _, f := range s.free {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		row := s.c.Row(f)
 		for j := 0; j < m; j++ {
 			d[j] = row[j] - v[j]

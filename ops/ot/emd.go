@@ -99,7 +99,7 @@ func EMD(ctx context.Context, a, b []float64, M Matrix, maxIter int) (*EMDResult
 
 	var res *EMDResult
 	if M.Rows == M.Cols && isUniform(a) && isUniform(b) {
-		res, err = emdAssignment(a, M)
+		res, err = emdAssignment(ctx, a, M)
 	} else {
 		res, err = newSimplex(a, b, M).solve(ctx, maxIter)
 	}
@@ -133,8 +133,8 @@ func isUniform(w []float64) bool {
 // P. The assignment duals (u, v) are also optimal transport duals: they
 // satisfy u_i + v_j <= M_ij, and a·u + b·v = w·Σ_i (u_i + v_σ(i)) equals the
 // transport cost.
-func emdAssignment(a []float64, M Matrix) (*EMDResult, error) {
-	asg, err := LinearAssignment(M, false)
+func emdAssignment(ctx context.Context, a []float64, M Matrix) (*EMDResult, error) {
+	asg, err := LinearAssignmentContext(ctx, M, false)
 	if err != nil {
 		return nil, err
 	}

@@ -203,7 +203,7 @@ func transportOne(ctx context.Context, X, S Matrix, w, b []float64, uniformB boo
 	cost := sqEuclidean(X, S)
 	if uniformB && S.Rows == X.Rows && isUniform(w) {
 		// The plan is a permutation divided by k: atom j moves to S[σ(j)].
-		asg, err := LinearAssignment(cost, false)
+		asg, err := LinearAssignmentContext(ctx, cost, false)
 		if err != nil {
 			return false, err
 		}

@@ -136,6 +136,11 @@ func TestEMDRandomCertified(t *testing.T) {
 				M.Data[k] = float64(rng.IntN(3))
 			}
 		}
+		if trial%7 == 0 {
+			// Zero weights on some rows and columns, keeping a positive mass.
+			a[rng.IntN(n)], b[rng.IntN(m)] = 0, 0
+			a, b = normalized(a), normalized(b)
+		}
 		res, err := EMD(ctx, a, b, M, 0)
 		if err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
@@ -528,4 +533,33 @@ func TestSinkhornEpsilonScalingSamePlan(t *testing.T) {
 		}
 	}
 	t.Logf("iterations: with epsilon scaling %d, without %d", scaled.Iterations, direct.Iterations)
+}
+
+func TestLinearAssignmentCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rng := rand.New(rand.NewPCG(18, 18))
+	for _, shape := range [][2]int{{40, 40}, {20, 40}} {
+		_, err := LinearAssignmentContext(ctx, randMatrix(rng, shape[0], shape[1]), false)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%v: got %v, want context.Canceled", shape, err)
+		}
+	}
+}
+
+// normalized returns w scaled to sum 1, or the uniform vector when w is all
+// zero.
+func normalized(w []float64) []float64 {
+	var s float64
+	for _, x := range w {
+		s += x
+	}
+	if s == 0 {
+		return Unif(len(w))
+	}
+	out := make([]float64, len(w))
+	for i, x := range w {
+		out[i] = x / s
+	}
+	return out
 }
