@@ -357,7 +357,12 @@ func freeSupportBarycenter(thread *starlark.Thread, fn *starlark.Builtin, args s
 		}
 	}
 
+	progress := host.Get(thread).NewProgress(fn.Name(), opt.MaxIter)
+	opt.Progress = func(it int, disp float64) {
+		progress.Add(1, fmt.Sprintf("squared displacement %.3g", disp))
+	}
 	res, err := ot.FreeSupportBarycenter(host.Context(thread), locations, measureWeights, xInit, opt)
+	progress.Done()
 	if err != nil {
 		return nil, opErr(fn, err)
 	}

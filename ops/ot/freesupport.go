@@ -24,6 +24,9 @@ type FreeSupportOptions struct {
 	// EMDMaxIter caps the network-simplex pivots of each inner transport
 	// problem; DefaultEMDMaxIter when <= 0.
 	EMDMaxIter int
+	// Progress, when set, is called after each iteration with the number
+	// of iterations done and the squared displacement of the last one.
+	Progress func(iteration int, displacement float64)
 }
 
 // FreeSupportResult is a free-support Wasserstein barycenter.
@@ -157,6 +160,9 @@ func FreeSupportBarycenter(ctx context.Context, locations []Matrix, measureWeigh
 		X = next
 		res.Displacement = append(res.Displacement, disp)
 		res.Iterations = it + 1
+		if opt.Progress != nil {
+			opt.Progress(it+1, disp)
+		}
 		if disp <= opt.StopThr {
 			res.Status = Optimal
 			break
