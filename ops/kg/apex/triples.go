@@ -41,12 +41,13 @@ type Triples struct {
 	ranked   int
 	keyScale float64 // Reference: actual heat = key·keyScale
 
-	visited []uint32 // step at which each triple was last rescored
-	summary []int32
-	seen    map[int32]struct{}
-	merge   groupHeap
-	cursors []Cursor
-	hot     []int32 // hot and changed entities, gathered for hub lookups
+	visited   []uint32 // step at which each triple was last rescored
+	changedAt []uint32 // step at which each entity last changed
+	summary   []int32
+	seen      map[int32]struct{}
+	merge     groupHeap
+	cursors   []Cursor
+	hot       []int32 // hot and changed entities, gathered for hub lookups
 }
 
 // NewTriples returns APEX² for graph g with budget k triples.
@@ -63,15 +64,16 @@ func NewTriples(g *kg.Graph, k int, opt Options) (*Triples, error) {
 	}
 	s := &Triples{
 		g: g, opt: opt, k: k,
-		heat:     newEntityHeat(g, opt),
-		rng:      rand.New(rand.NewPCG(opt.Seed, 0x54)),
-		relStore: make([]float64, g.NumRelations()),
-		relScale: 1,
-		groups:   make([]*Ranking, ngroups),
-		key:      make([]float64, g.NumTriples()),
-		keyScale: 1,
-		visited:  make([]uint32, g.NumTriples()),
-		seen:     map[int32]struct{}{},
+		heat:      newEntityHeat(g, opt),
+		rng:       rand.New(rand.NewPCG(opt.Seed, 0x54)),
+		relStore:  make([]float64, g.NumRelations()),
+		relScale:  1,
+		groups:    make([]*Ranking, ngroups),
+		key:       make([]float64, g.NumTriples()),
+		keyScale:  1,
+		visited:   make([]uint32, g.NumTriples()),
+		changedAt: make([]uint32, g.NumEntities()),
+		seen:      map[int32]struct{}{},
 	}
 	for i := range s.groups {
 		s.groups[i] = NewRanking()
@@ -155,13 +157,23 @@ func (s *Triples) Update(q kg.Query) error {
 	g := s.g
 	s.hot = s.hot[:0]
 	for _, c := range s.heat.changed {
+		s.changedAt[c] = uint32(s.step)
+	}
+	for _, c := range s.heat.changed {
 		if s.scanCheaper(c) {
+			// A triple whose other entity has no heat and did not change
+			// has no heat and no ranked key, so it is skipped before its
+			// per-triple state is read.
 			lo, hi := g.OutRange(c)
 			for t := lo; t < hi; t++ {
-				s.rescore(t)
+				if s.mayBeHot(g.Tail(t)) {
+					s.rescore(t)
+				}
 			}
 			for _, t := range g.InTriples(c) {
-				s.rescore(t)
+				if s.mayBeHot(g.Head(t)) {
+					s.rescore(t)
+				}
 			}
 			continue
 		}
@@ -191,6 +203,11 @@ func (s *Triples) Update(q kg.Query) error {
 	s.prune()
 	s.build()
 	return nil
+}
+
+// mayBeHot reports whether entity o has heat or changed in this step.
+func (s *Triples) mayBeHot(o int32) bool {
+	return s.heat.store[o] != 0 || s.changedAt[o] == uint32(s.step)
 }
 
 // pairLookupAlways makes every changed entity use pair lookups; tests set it
