@@ -48,9 +48,10 @@ var builtinGroups = [][]host.Builtin{
 	shapeBuiltins, indexBuiltins, sortBuiltins, ioBuiltins,
 }
 
-// methods maps a method name to the builtin it calls with the tensor as the
-// first argument.
-var methods = map[string]host.Func{}
+// methods maps a method name to an unbound builtin that calls the module
+// function of that name with its receiver as the first argument; Attr binds
+// the receiver.
+var methods = map[string]*starlark.Builtin{}
 
 // methodNames lists the builtins that are also tensor methods.
 var methodNames = []string{
@@ -77,9 +78,16 @@ func init() {
 		byName[b.Name] = b.Fn
 	}
 	for _, name := range methodNames {
-		if fn, ok := byName[name]; ok {
-			methods[name] = host.Recover(fn)
+		fn, ok := byName[name]
+		if !ok {
+			continue
 		}
+		fn = host.Recover(fn)
+		methods[name] = starlark.NewBuiltin("tensor."+name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			full := make(starlark.Tuple, 0, len(args)+1)
+			full = append(append(full, b.Receiver()), args...)
+			return fn(thread, b, full, kwargs)
+		})
 	}
 	host.Register(&host.Module{Name: "tensor", Doc: moduleDoc, Builtins: builtins, Members: constants})
 }
@@ -98,15 +106,11 @@ func (v *Value) Attr(name string) (starlark.Value, error) {
 	case "T":
 		return Wrap(v.t.T()), nil
 	}
-	fn, ok := methods[name]
+	m, ok := methods[name]
 	if !ok {
 		return nil, nil
 	}
-	return starlark.NewBuiltin("tensor."+name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		full := make(starlark.Tuple, 0, len(args)+1)
-		full = append(append(full, v), args...)
-		return fn(thread, b, full, kwargs)
-	}), nil
+	return m.BindReceiver(v), nil
 }
 
 // AttrNames lists the attributes and methods, sorted.
