@@ -34,11 +34,11 @@ func (o SynthOptions) validate() error {
 	return nil
 }
 
-// generate draws the triples of a Chung-Lu style graph: head and tail are
+// generate draws the triples of a Chung-Lu style graph. Head and tail are
 // drawn independently with probability proportional to the weight
-// (i+1)^(−1/(β−1)) of a randomly permuted entity rank i, which gives
-// expected degrees with a power-law tail of exponent β; relations are drawn
-// with probability proportional to 1/(j+1). Self-loops are redrawn.
+// (i+1)^(−1/(β−1)) of a randomly permuted entity rank i, so the expected
+// degrees have a power-law tail of exponent β. Relations are drawn with
+// probability proportional to 1/(j+1). Self-loops are redrawn.
 func (o SynthOptions) generate(ctx context.Context, emit func(h, r, t int32)) error {
 	if err := o.validate(); err != nil {
 		return err
