@@ -215,7 +215,7 @@ func synthetic12M(b *testing.B) *kg.Graph {
 
 // The update benchmarks report the median and 95th percentile over 3 users
 // x 199 timed updates at budget ratio 1e-4, and the same quantiles of the
-// diffusion's edge visits per update; ns/op is one whole pass.
+// diffusion's edge visits per update. ns/op is one whole pass.
 func BenchmarkApexNUpdateFB15k237(b *testing.B) {
 	g := fb15k237(b)
 	b.ResetTimer()

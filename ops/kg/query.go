@@ -150,11 +150,11 @@ func DefaultSimulateOptions() SimulateOptions {
 	return SimulateOptions{Users: 1, Queries: 200, Topics: 20}
 }
 
-// Simulate generates query logs: for each user it draws Topics distinct
+// Simulate generates query logs. For each user it draws Topics distinct
 // topic entities uniformly from the head entities, then ceil(Queries/Topics)
-// consecutive queries per topic (truncated to Queries in total), each on a
-// uniformly random outgoing relation of the topic, answered on the full
-// graph. User u uses the random stream (Seed, u), so users are independent
+// consecutive queries per topic, truncated to Queries in total. Each query
+// asks for a uniformly random outgoing relation of its topic and is answered
+// on the full graph. User u uses the random stream (Seed, u), so users are independent
 // of how many are simulated.
 func Simulate(ctx context.Context, g *Graph, opt SimulateOptions) ([][]Query, error) {
 	if opt.Users < 1 || opt.Queries < 1 || opt.Topics < 1 {

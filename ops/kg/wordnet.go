@@ -142,7 +142,7 @@ func isDigits(b []byte, n int) bool {
 
 // LoadWordNet reads data.noun, data.verb, data.adj and data.adv from dir
 // (for example /usr/share/wordnet from Debian's wordnet-base package).
-// Every pointer, lexical or semantic, becomes a synset-level triple; a
+// Every pointer, lexical or semantic, becomes a synset-level triple. A
 // lexical and a semantic pointer with the same symbol between the same
 // synsets collapse into one triple.
 func LoadWordNet(ctx context.Context, dir string, opt LoadOptions) (*Graph, *LoadReport, error) {
