@@ -60,6 +60,12 @@ func init() {
 		"where":        tracedWhere,
 		"masked_fill":  tracedMaskedFill,
 		"clip":         tracedClip,
+		"min": reduceFunc(func(x *autograd.Var, axes []int, keepdims bool) *autograd.Var {
+			return autograd.Neg(autograd.Max(autograd.Neg(x), axes, keepdims))
+		}),
+		"var":  varianceFunc(false),
+		"std":  varianceFunc(true),
+		"norm": tracedNorm,
 	}
 }
 
@@ -665,4 +671,88 @@ func tracedClip(name string, args starlark.Tuple, kwargs []starlark.Tuple) (star
 		return nil, err
 	}
 	return run(name, func() *autograd.Var { return autograd.Clip(x, l, h) })
+}
+
+// reducedCount returns the number of elements each output of a reduction
+// over axes (all when empty) combines.
+func reducedCount(shape []int, axes []int) int {
+	if len(axes) == 0 {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		return n
+	}
+	n := 1
+	for _, a := range axes {
+		if a < 0 {
+			a += len(shape)
+		}
+		if a >= 0 && a < len(shape) {
+			n *= shape[a]
+		}
+	}
+	return n
+}
+
+// varianceFunc records var (or std with sqrt set) as
+// Σ(x − mean)² / (n − ddof) over the axes.
+func varianceFunc(sqrt bool) tracedFunc {
+	return func(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var xv starlark.Value
+		var axis optInts
+		ddof := 0
+		keepdims := false
+		if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis?", &axis, "ddof?", &ddof, "keepdims?", &keepdims); err != nil {
+			return nil, err
+		}
+		x, err := unpackVar(name, "x", xv)
+		if err != nil {
+			return nil, err
+		}
+		n := reducedCount(x.Shape(), axis.ints)
+		if ddof < 0 || ddof >= n {
+			return nil, fmt.Errorf("%s: ddof: got %d, want an int in [0, %d)", name, ddof, n)
+		}
+		return run(name, func() *autograd.Var {
+			d := autograd.Sub(x, autograd.Mean(x, axis.ints, true))
+			v := autograd.MulScalar(autograd.Sum(autograd.Mul(d, d), axis.ints, keepdims), 1/float32(n-ddof))
+			if sqrt {
+				return autograd.Sqrt(v)
+			}
+			return v
+		})
+	}
+}
+
+// tracedNorm records the vector ord-norm for ord 2 (the default), 1, inf or
+// any other positive ord, as (Σ|x|^ord)^(1/ord).
+func tracedNorm(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var xv starlark.Value
+	var ordV starlark.Value = starlark.Float(2)
+	var axis optInts
+	keepdims := false
+	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "ord?", &ordV, "axis?", &axis, "keepdims?", &keepdims); err != nil {
+		return nil, err
+	}
+	ord, ok := starlark.AsFloat(ordV)
+	if !ok || !(ord > 0) {
+		return nil, fmt.Errorf("%s: ord: got %s, want a positive number or inf under nn.grad", name, ordV)
+	}
+	x, err := unpackVar(name, "x", xv)
+	if err != nil {
+		return nil, err
+	}
+	return run(name, func() *autograd.Var {
+		abs := autograd.Abs(x)
+		switch {
+		case math.IsInf(ord, 1):
+			return autograd.Max(abs, axis.ints, keepdims)
+		case ord == 1:
+			return autograd.Sum(abs, axis.ints, keepdims)
+		case ord == 2:
+			return autograd.Sqrt(autograd.Sum(autograd.Mul(x, x), axis.ints, keepdims))
+		}
+		return autograd.Pow(autograd.Sum(autograd.Pow(abs, float32(ord)), axis.ints, keepdims), float32(1/ord))
+	})
 }
