@@ -107,14 +107,14 @@ type lapSolver struct {
 
 	// scratch for augment
 	d       []float64
-	pred    []int
+	pred    []int64
 	collist []int
 }
 
 func newLAPSolver(c Matrix) *lapSolver {
 	s := &lapSolver{c: c, n: c.Rows, m: c.Cols,
 		x: make([]int, c.Rows), y: make([]int, c.Cols), v: make([]float64, c.Cols),
-		d: make([]float64, c.Cols), pred: make([]int, c.Cols), collist: make([]int, c.Cols)}
+		d: make([]float64, c.Cols), pred: make([]int64, c.Cols), collist: make([]int, 0, c.Cols)}
 	for i := range s.x {
 		s.x[i] = -1
 	}
@@ -238,99 +238,58 @@ func (s *lapSolver) augmentingRowReduction() {
 }
 
 // augment assigns every free row by a Dijkstra search for the shortest
-// augmenting path in reduced costs, then updates the column potentials of
-// the scanned columns and flips the path.
+// augmenting path in reduced costs (c[i,j] − v[j] − u[i], with u[i] implied
+// by row i's assigned column), then lowers the potentials of the finished
+// columns and flips the path. Each step relaxes all columns through one
+// row with scanRow, a vectorized pass over the row, and finishes the
+// closest column; the search ends at the first unassigned column finished.
 func (s *lapSolver) augment(ctx context.Context) error {
 	m := s.m
-	d, pred, collist := s.d[:m], s.pred[:m], s.collist[:m]
+	dist, pred := s.d[:m], s.pred[:m]
 	v, y := s.v[:m], s.y[:m]
+	finished := s.collist[:0]
+	saved := make([]float64, m) // v of finished columns, and their distance
+	final := make([]float64, m)
 
 	for _, f := range s.free {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		row := s.c.Row(f)
-		for j := 0; j < m; j++ {
-			d[j] = row[j] - v[j]
-			pred[j] = f
-			collist[j] = j
+		for j := range dist {
+			dist[j] = math.Inf(1)
 		}
-
-		// Columns collist[:low] are scanned, collist[low:up] have the
-		// current minimum distance and are waiting to be scanned, and
-		// collist[up:] are unreached or reached at a larger distance.
-		low, up, last := 0, 0, 0
-		endOfPath := -1
+		finished = finished[:0]
+		i, h := f, 0.0
 		var dmin float64
-		for endOfPath < 0 {
-			if up == low {
-				last = low
-				dmin = d[collist[up]]
-				up++
-				for k := up; k < m; k++ {
-					j := collist[k]
-					h := d[j]
-					if h <= dmin {
-						if h < dmin {
-							up = low
-							dmin = h
-						}
-						collist[k] = collist[up]
-						collist[up] = j
-						up++
-					}
-				}
-				for k := low; k < up; k++ {
-					if y[collist[k]] < 0 {
-						endOfPath = collist[k]
-						break
-					}
-				}
-				if endOfPath >= 0 {
-					break
-				}
+		sink := -1
+		for sink < 0 {
+			var j int
+			dmin, j = scanRow(s.c.Row(i), v, dist, pred, h, i)
+			if j < 0 {
+				return fmt.Errorf("ot: LinearAssignment: no finite augmenting path for row %d", f)
 			}
-
-			j1 := collist[low]
-			low++
-			i := y[j1]
-			ri := s.c.Row(i)[:m]
-			h := ri[j1] - v[j1] - dmin
-			for k := up; k < m; k++ {
-				j := collist[k]
-				v2 := ri[j] - v[j] - h
-				if v2 < d[j] {
-					pred[j] = i
-					if v2 == dmin {
-						if y[j] < 0 {
-							endOfPath = j
-							break
-						}
-						collist[k] = collist[up]
-						collist[up] = j
-						up++
-					}
-					d[j] = v2
-				}
+			if y[j] < 0 {
+				sink = j
+				break
 			}
-		}
-		if math.IsInf(dmin, 0) || math.IsNaN(dmin) {
-			return fmt.Errorf("ot: LinearAssignment: no finite augmenting path for row %d", f)
-		}
-
-		// Columns scanned before the last minimum search get their
-		// potentials lowered by how much closer they are than the sink.
-		for k := 0; k < last; k++ {
-			j := collist[k]
-			v[j] += d[j] - dmin
+			// Finish column j: keep its potential and distance aside and
+			// mask it out of later scans.
+			finished = append(finished, j)
+			saved[j], final[j] = v[j], dmin
+			v[j], dist[j] = math.Inf(-1), math.Inf(1)
+			i = y[j]
+			h = s.c.At(i, j) - saved[j] - dmin
 		}
 
-		for {
-			i := pred[endOfPath]
-			s.y[endOfPath] = i
+		for _, j := range finished {
+			v[j] = saved[j] + final[j] - dmin
+		}
+		for j := sink; ; {
+			i := int(pred[j])
+			y[j] = i
 			next := s.x[i]
-			s.x[i] = endOfPath
-			endOfPath = next
+			s.x[i] = j
+			j = next
 			if i == f {
 				break
 			}

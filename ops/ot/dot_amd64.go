@@ -32,3 +32,9 @@ func dotAVX2(x, y *float64, n int) float64
 //
 //go:noescape
 func axpyAVX2(alpha float64, x, y *float64, n int)
+
+// scanRowAVX2 is the vectorized body of scanRow for n a positive multiple
+// of 4; see mindiff_amd64.s.
+//
+//go:noescape
+func scanRowAVX2(c, v, dist *float64, pred *int64, n int, h float64, row int64, out *[8]float64)

@@ -19,3 +19,7 @@ func dotAVX2(x, y *float64, n int) float64 {
 func axpyAVX2(alpha float64, x, y *float64, n int) {
 	panic("ot: axpyAVX2 called without assembly support")
 }
+
+func scanRowAVX2(c, v, dist *float64, pred *int64, n int, h float64, row int64, out *[8]float64) {
+	panic("ot: scanRowAVX2 called without assembly support")
+}

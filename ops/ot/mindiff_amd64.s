@@ -48,3 +48,52 @@ done:
 	VMOVUPD Y1, 32(DX)
 	VZEROUPPER
 	RET
+
+// func scanRowAVX2(c, v, dist *float64, pred *int64, n int, h float64, row int64, out *[8]float64)
+//
+// One row scan of the assignment's shortest-path search, for k < n (a
+// positive multiple of 4): t = c[k] − v[k] − h; where t < dist[k], set
+// dist[k] = t and pred[k] = row. For each lane l, out[l] is the minimum of
+// the updated dist[k] over k ≡ l (mod 4) and out[4+l] the first k reaching
+// it (as a float64).
+TEXT ·scanRowAVX2(SB), NOSPLIT, $0-64
+	MOVQ         c+0(FP), SI
+	MOVQ         v+8(FP), DI
+	MOVQ         dist+16(FP), R8
+	MOVQ         pred+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSD h+40(FP), Y6
+	VPBROADCASTQ row+48(FP), Y7
+	MOVQ         out+56(FP), DX
+
+	VMOVUPD      minDiffLanes<>(SB), Y2
+	VBROADCASTSD minDiffFour<>(SB), Y3
+	VBROADCASTSD minDiffInf<>(SB), Y0
+	VMOVAPD      Y2, Y1
+	XORQ         AX, AX
+
+scanloop:
+	CMPQ      AX, CX
+	JGE       scandone
+	VMOVUPD   (SI)(AX*8), Y4
+	VSUBPD    (DI)(AX*8), Y4, Y4
+	VSUBPD    Y6, Y4, Y4
+	VMOVUPD   (R8)(AX*8), Y5
+	VCMPPD    $1, Y5, Y4, Y8
+	VBLENDVPD Y8, Y4, Y5, Y5
+	VMOVUPD   Y5, (R8)(AX*8)
+	VMOVUPD   (R9)(AX*8), Y9
+	VBLENDVPD Y8, Y7, Y9, Y9
+	VMOVUPD   Y9, (R9)(AX*8)
+	VCMPPD    $1, Y0, Y5, Y10
+	VBLENDVPD Y10, Y5, Y0, Y0
+	VBLENDVPD Y10, Y2, Y1, Y1
+	VADDPD    Y3, Y2, Y2
+	ADDQ      $4, AX
+	JMP       scanloop
+
+scandone:
+	VMOVUPD Y0, 0(DX)
+	VMOVUPD Y1, 32(DX)
+	VZEROUPPER
+	RET

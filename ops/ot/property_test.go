@@ -563,3 +563,41 @@ func normalized(w []float64) []float64 {
 	}
 	return out
 }
+
+// The vectorized row scan and its scalar tail must agree with a plain loop
+// for every length, with finished columns (v = −Inf, dist = +Inf) skipped.
+func TestScanRowMatchesLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 19))
+	for n := 1; n <= 23; n++ {
+		c, v := make([]float64, n), make([]float64, n)
+		dist, pred := make([]float64, n), make([]int64, n)
+		for k := range c {
+			c[k] = float64(rng.IntN(5))
+			v[k] = float64(rng.IntN(3))
+			dist[k] = float64(rng.IntN(6))
+			pred[k] = -1
+			if rng.IntN(4) == 0 {
+				v[k], dist[k] = math.Inf(-1), math.Inf(1)
+			}
+		}
+		wantDist, wantPred := append([]float64(nil), dist...), append([]int64(nil), pred...)
+		wantBest, wantIdx := math.Inf(1), -1
+		for k := range c {
+			if t := c[k] - v[k] - 0.5; t < wantDist[k] {
+				wantDist[k], wantPred[k] = t, 7
+			}
+			if wantDist[k] < wantBest {
+				wantBest, wantIdx = wantDist[k], k
+			}
+		}
+		best, idx := scanRow(c, v, dist, pred, 0.5, 7)
+		if best != wantBest || idx != wantIdx {
+			t.Fatalf("n=%d: got (%g, %d), want (%g, %d)", n, best, idx, wantBest, wantIdx)
+		}
+		for k := range c {
+			if dist[k] != wantDist[k] || pred[k] != wantPred[k] {
+				t.Fatalf("n=%d, column %d: got dist %g pred %d, want %g and %d", n, k, dist[k], pred[k], wantDist[k], wantPred[k])
+			}
+		}
+	}
+}
