@@ -212,6 +212,7 @@ func (s *Streamed) StreamGradients(ctx context.Context, ids []int, B, T, chunk i
 		}
 		dxn := linearBackward(g, xn, nb*T, head, nil, nil, nil)
 		rmsNormBackward(dxn, xs, rstd, nb*T, d, final, nil, dx[b0*T*d:(b0+nb)*T*d])
+		collectChunk()
 	}
 	head = nil
 	inputs[c.NLayers] = nil
@@ -235,6 +236,8 @@ func (s *Streamed) StreamGradients(ctx context.Context, ids []int, B, T, chunk i
 			probe.blockForward(l, lw, inputs[l][b0*T*d:(b0+nb)*T*d], cc, &lc)
 			dIn := probe.blockBackward(l, lw, grad, &lc, cc, dx[b0*T*d:(b0+nb)*T*d])
 			copy(dPrev[b0*T*d:], dIn)
+			lc = layerCache{}
+			collectChunk()
 		}
 		if err := visit(l, lw, grad); err != nil {
 			return 0, err
@@ -274,6 +277,7 @@ func (s *Streamed) forwardLayers(ctx context.Context, ids []int, B, T, chunk int
 			cc := &Cache{B: nb, T: T, cos: cos, sin: sin}
 			out := probe.blockForward(l, lw, x[b0*T*d:(b0+nb)*T*d], cc, nil)
 			copy(next[b0*T*d:], out)
+			collectChunk()
 		}
 		if keep {
 			inputs = append(inputs, x)
@@ -345,6 +349,13 @@ func (s *Streamed) headWeights() (head, final *tensor.Tensor, err error) {
 	}
 	return head, final, nil
 }
+
+// collectChunk runs the garbage collector after a chunk of sequences. The
+// chunk's activations are garbage by then, and without a collection the
+// heap grows to twice the live data (the default GOGC) before the next one,
+// which would double resident memory. The activations are float slices
+// without pointers, so a collection costs little.
+func collectChunk() { runtime.GC() }
 
 // WriteRandomCheckpoint writes a Hugging Face folder with seeded random
 // weights of shape cfg (see NewRandom for the distributions), one
