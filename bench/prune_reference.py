@@ -8,7 +8,7 @@ scores, then the same unit sums. Prints the largest relative difference per
 criterion and the time of one float32 and one float64 scoring pass.
 
     PARE_DATA=<data> pare run bench/prune_reference.star --out /tmp/prune-ref
-    /usr/bin/python3 bench/prune_reference.py /tmp/prune-ref/scores.json <data>/llm/stories260K.bin
+    /usr/bin/python3 bench/prune_reference.py /tmp/prune-ref/scores.json <data>/llm/stories260K.bin [threads]
 """
 import json
 import struct
@@ -127,7 +127,7 @@ def max_rel(a, b):
 def main():
     exported = json.load(open(sys.argv[1]))
     ids = torch.tensor(exported["calib"])
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 2)
     cfg64, w64 = load(sys.argv[2], torch.float64)
     for crit in ["nirvana", "snip", "magnitude"]:
         attn, mlp = score(cfg64, w64, ids, crit)
@@ -140,8 +140,8 @@ def main():
             t0 = time.perf_counter()
             score(cfg, w, ids, "nirvana")
             times.append(time.perf_counter() - t0)
-        print("PyTorch %s NIRVANA scoring of 32 x 128 tokens: %s s (2 threads)"
-              % (str(dtype).replace("torch.", ""), ", ".join("%.3f" % t for t in times)))
+        print("PyTorch %s NIRVANA scoring of 32 x 128 tokens: %s s (%d threads)"
+              % (str(dtype).replace("torch.", ""), ", ".join("%.3f" % t for t in times), torch.get_num_threads()))
 
 
 if __name__ == "__main__":

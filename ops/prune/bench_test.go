@@ -11,8 +11,9 @@ import (
 	"pare/ops/tensor"
 )
 
-// benchConfig is a synthetic GQA Llama of about 9.7M parameters (d 256, 4
-// layers, 8 query heads in 4 KV groups, MLP 688, vocabulary 4096).
+// benchConfig is a synthetic GQA Llama of 5.0M parameters (d 256, 4
+// layers, 8 query heads in 4 KV groups, MLP 688, vocabulary 4096, untied
+// head).
 func benchConfig() llm.Config {
 	return llm.Config{Dim: 256, NLayers: 4, NHeads: 8, NKVHeads: 4, HeadDim: 32, HiddenDim: 688, VocabSize: 4096, MaxSeqLen: 512}
 }

@@ -22,9 +22,10 @@ const (
 	// the next-token cross-entropy (Lee et al., SNIP, arXiv 1810.02340;
 	// Molchanov et al., arXiv 1906.10771).
 	SNIP = "snip"
-	// WandaSP is structured Wanda as defined by the FLAP authors (An et al.,
-	// arXiv 2312.11983): S_j = Σ_i |W[i, j]| · ‖X[:, j]‖₂ over the input
-	// channels j of o_proj and down_proj.
+	// WandaSP is structured Wanda (Sun et al., arXiv 2306.11695) as defined
+	// by the FLAP authors (An et al., arXiv 2312.11983):
+	// S_j = Σ_i |W[i, j]| · ‖X[:, j]‖₂ over the input channels j of o_proj
+	// and down_proj.
 	WandaSP = "wanda_sp"
 	// FLAP is the fluctuation score of An et al. (arXiv 2312.11983):
 	// S_j = Var_n(X[n, j]) · ‖W[:, j]‖₂² over the input channels of o_proj
