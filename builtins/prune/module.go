@@ -28,6 +28,7 @@ func init() {
 			{Name: "structured", Fn: structured, Doc: structuredDoc},
 			{Name: "select_calibration", Fn: selectCalibration, Doc: selectDoc},
 			{Name: "scores", Fn: scores, Doc: scoresDoc},
+			{Name: "stream_scores", Fn: streamScores, Doc: streamScoresDoc},
 			{Name: "budget", Fn: budget, Doc: budgetDoc},
 			{Name: "save", Fn: save, Doc: saveDoc},
 		},

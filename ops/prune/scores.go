@@ -79,6 +79,11 @@ type Calibration [][]int
 // flatten checks the windows against the model and returns them as one
 // row-major [B, T] batch.
 func (c Calibration) flatten(m *llm.Model) (ids []int, B, T int, err error) {
+	return c.flattenFor(&m.Config)
+}
+
+// flattenFor is flatten against a config.
+func (c Calibration) flattenFor(cfg *llm.Config) (ids []int, B, T int, err error) {
 	if len(c) == 0 {
 		return nil, 0, 0, fmt.Errorf("prune: calibration batch is empty; want at least one window")
 	}
@@ -86,7 +91,7 @@ func (c Calibration) flatten(m *llm.Model) (ids []int, B, T int, err error) {
 	if T < 2 {
 		return nil, 0, 0, fmt.Errorf("prune: calibration windows have %d tokens, want at least 2", T)
 	}
-	if ctxLen := m.Config.MaxSeqLen; ctxLen > 0 && T > ctxLen {
+	if ctxLen := cfg.MaxSeqLen; ctxLen > 0 && T > ctxLen {
 		return nil, 0, 0, fmt.Errorf("prune: calibration windows have %d tokens, longer than the model's context of %d", T, ctxLen)
 	}
 	ids = make([]int, 0, len(c)*T)
@@ -95,8 +100,8 @@ func (c Calibration) flatten(m *llm.Model) (ids []int, B, T int, err error) {
 			return nil, 0, 0, fmt.Errorf("prune: calibration window %d has %d tokens, want %d like window 0", i, len(w), T)
 		}
 		for p, id := range w {
-			if id < 0 || id >= m.Config.VocabSize {
-				return nil, 0, 0, fmt.Errorf("prune: calibration window %d position %d: token id %d is outside the vocabulary of %d", i, p, id, m.Config.VocabSize)
+			if id < 0 || id >= cfg.VocabSize {
+				return nil, 0, 0, fmt.Errorf("prune: calibration window %d position %d: token id %d is outside the vocabulary of %d", i, p, id, cfg.VocabSize)
 			}
 		}
 		ids = append(ids, w...)

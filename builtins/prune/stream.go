@@ -1,0 +1,109 @@
+package prune
+
+import (
+	"go.starlark.net/starlark"
+
+	"pare/builtins/host"
+	"pare/ops/llm"
+	"pare/ops/prune"
+)
+
+const streamScoresDoc = `stream_scores(path, calib, criterion="nirvana", reduction=None, chunk=1, seed=0, sparsity=None, gamma=3.0, allocation="nirvana", keep_group="best", align=8)
+
+Score the units of a Hugging Face model folder without loading it: weights
+stay in the safetensors files and one decoder layer is resident at a time
+(llm.stream_perplexity uses the same path). criterion is nirvana, snip,
+llm_pruner (one streamed forward and backward pass over calib, chunk
+sequences at a time), magnitude or random. Returns a struct with
+criterion, attn and mlp (one tensor of scores per layer, as prune.scores)
+and, when sparsity is given, kept_kv_groups, kept_mlp_channels, n_attn and
+n_mlp of the allocation (the model itself is not sliced).`
+
+func streamScores(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var path string
+	var calibV, reductionV, sparsityV starlark.Value = starlark.None, starlark.None, starlark.None
+	criterion, chunk, seed := prune.Nirvana, 1, 0
+	gamma, allocation, keepGroup, align := 3.0, prune.AllocNirvana, prune.KeepBest, 8
+	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "calib", &calibV, "criterion?", &criterion,
+		"reduction?", &reductionV, "chunk?", &chunk, "seed?", &seed, "sparsity?", &sparsityV, "gamma?", &gamma,
+		"allocation?", &allocation, "keep_group?", &keepGroup, "align?", &align); err != nil {
+		return nil, err
+	}
+	if err := checkChoice(fn, "criterion", criterion, prune.Criteria); err != nil {
+		return nil, err
+	}
+	reduction, err := optionalString(fn, "reduction", reductionV)
+	if err != nil {
+		return nil, err
+	}
+	if chunk < 0 || seed < 0 {
+		return nil, host.Errorf(fn, "chunk and seed: got %d and %d, want ints >= 0", chunk, seed)
+	}
+	calib, err := calibArg(fn, "calib", calibV)
+	if err != nil {
+		return nil, err
+	}
+	session := host.Get(thread)
+	dir, err := session.OpenInput(fn.Name(), path)
+	if err != nil {
+		return nil, err
+	}
+	files, err := llm.InputFiles(dir, "")
+	if err != nil {
+		return nil, host.Errorf(fn, "path: %v", err)
+	}
+	for _, f := range files {
+		if _, err := session.OpenInput(fn.Name(), f); err != nil {
+			return nil, err
+		}
+	}
+	s, err := llm.OpenStreamed(dir)
+	if err != nil {
+		return nil, host.Errorf(fn, "path: %v", err)
+	}
+	session.RecordSetting(fn.Name(), map[string]any{"criterion": criterion, "reduction": reduction, "chunk": chunk, "seed": seed})
+	sc, err := prune.ScoreStreamed(host.Context(thread), s, calib, prune.ScoreOptions{Criterion: criterion, Reduction: reduction, Seed: uint64(seed)}, chunk)
+	if err != nil {
+		return nil, opsError(fn, err)
+	}
+	attn := make([]starlark.Value, len(sc.Attn))
+	mlp := make([]starlark.Value, len(sc.MLP))
+	for l := range sc.Attn {
+		attn[l] = tensorOf(sc.Attn[l])
+		mlp[l] = tensorOf(sc.MLP[l])
+	}
+	fields := starlark.StringDict{"criterion": starlark.String(criterion), "attn": starlark.NewList(attn), "mlp": starlark.NewList(mlp)}
+	if sparsityV != starlark.None {
+		sparsity, err := host.Float(fn, "sparsity", sparsityV)
+		if err != nil {
+			return nil, err
+		}
+		o := options{criterion: criterion, allocation: allocation, keepGroup: keepGroup, sparsity: sparsity, gamma: gamma, align: align}
+		opt, err := o.check(fn)
+		if err != nil {
+			return nil, err
+		}
+		plan, err := prune.Allocate(&s.Config, sc, prune.AllocOptions{Sparsity: opt.Sparsity, Gamma: opt.Gamma,
+			Allocation: opt.Allocation, KeepGroup: opt.KeepGroup, Align: opt.Align})
+		if err != nil {
+			return nil, opsError(fn, err)
+		}
+		fields["kept_kv_groups"] = nestedInts(plan.KeepAttn)
+		fields["kept_mlp_channels"] = nestedInts(plan.KeepMLP)
+		fields["n_attn"] = starlark.MakeInt(plan.NAttn)
+		fields["n_mlp"] = starlark.MakeInt(plan.NMLP)
+	}
+	return host.Struct("prune.scores", fields), nil
+}
+
+func nestedInts(rows [][]int) starlark.Value {
+	out := make([]starlark.Value, len(rows))
+	for i, r := range rows {
+		vals := make([]starlark.Value, len(r))
+		for j, v := range r {
+			vals[j] = starlark.MakeInt(v)
+		}
+		out[i] = starlark.NewList(vals)
+	}
+	return starlark.NewList(out)
+}
