@@ -196,8 +196,8 @@ func documentCandidates(m *llm.Model, text, separator string, count, n, length i
 }
 
 // mergeDocuments prunes once more with the windows of the top lowest-KL
-// documents (⌈n/top⌉ from each, n in all) and replaces the selection when
-// that set's KL is computed; the candidates' KLs stay in the report.
+// documents (⌈n/top⌉ from each, n in all) and makes that model the
+// selection. Its report keeps every document candidate's KL.
 func mergeDocuments(ctx context.Context, m *llm.Model, sel *prune.Selection, cands []prune.Candidate, probe prune.Calibration, top, n int, opt prune.Options) error {
 	order := make([]int, len(sel.Candidates))
 	for i := range order {

@@ -13,9 +13,9 @@ import (
 // safetensors files, with one decoder layer resident at a time (see
 // llm.Streamed.StreamGradients). nirvana, snip and llm_pruner run one
 // streamed forward and backward pass over the calibration batch, chunk
-// sequences at a time (0: all); magnitude reads each layer once; random
-// reads no weights. wanda_sp, flap and shortgpt need activations and are
-// not available streamed.
+// sequences at a time (0: all). magnitude reads each layer once, and random
+// reads no weights. wanda_sp, flap and shortgpt need activations, so they
+// are not available streamed.
 func ScoreStreamed(ctx context.Context, s *llm.Streamed, calib Calibration, opt ScoreOptions, chunk int) (*Scores, error) {
 	c := &s.Config
 	L := c.NLayers
