@@ -130,7 +130,7 @@ func (v *Model) logits(thread *starlark.Thread, fn *starlark.Builtin, args starl
 	if err != nil {
 		return nil, host.Errorf(fn, "ids: %v", err)
 	}
-	lg, err := v.m.Forward(ids, B, T, nil)
+	lg, err := v.m.ForwardContext(host.Context(thread), ids, B, T, nil)
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)
 	}

@@ -107,7 +107,7 @@ func (m *Model) Perplexity(ctx context.Context, ids []int, window, stride int) (
 				}
 			}
 		}
-		logits, err := m.Forward(batch, B, T, nil)
+		logits, err := m.ForwardContext(ctx, batch, B, T, nil)
 		if err != nil {
 			return Perplexity{}, err
 		}
@@ -139,11 +139,11 @@ func KL(ctx context.Context, p, q *Model, ids []int, B, T int) (float64, error) 
 		}
 		nb := min(evalBatch, B-b)
 		chunk := ids[b*T : (b+nb)*T]
-		lp, err := p.Forward(chunk, nb, T, nil)
+		lp, err := p.ForwardContext(ctx, chunk, nb, T, nil)
 		if err != nil {
 			return 0, err
 		}
-		lq, err := q.Forward(chunk, nb, T, nil)
+		lq, err := q.ForwardContext(ctx, chunk, nb, T, nil)
 		if err != nil {
 			return 0, err
 		}

@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"context"
 	"fmt"
 
 	"pare/ops/kernels"
@@ -65,16 +66,24 @@ func (m *Model) checkBatch(ids []int, B, T int, mask []bool) error {
 // false hides a key position from every query (padding); attention is
 // causal either way.
 func (m *Model) Forward(ids []int, B, T int, mask []bool) (*tensor.Tensor, error) {
-	logits, _, err := m.forward(ids, B, T, mask, false)
+	logits, _, err := m.forward(context.Background(), ids, B, T, mask, false)
 	return logits, err
 }
 
 // ForwardCache is Forward that also returns the activations Backward needs.
 func (m *Model) ForwardCache(ids []int, B, T int, mask []bool) (*tensor.Tensor, *Cache, error) {
-	return m.forward(ids, B, T, mask, true)
+	return m.forward(context.Background(), ids, B, T, mask, true)
 }
 
-func (m *Model) forward(ids []int, B, T int, mask []bool, keep bool) (*tensor.Tensor, *Cache, error) {
+// ForwardContext is Forward that checks ctx between decoder layers and
+// returns ctx.Err() when it is done, so that long passes over large models
+// stop promptly.
+func (m *Model) ForwardContext(ctx context.Context, ids []int, B, T int, mask []bool) (*tensor.Tensor, error) {
+	logits, _, err := m.forward(ctx, ids, B, T, mask, false)
+	return logits, err
+}
+
+func (m *Model) forward(ctx context.Context, ids []int, B, T int, mask []bool, keep bool) (*tensor.Tensor, *Cache, error) {
 	if err := m.checkBatch(ids, B, T, mask); err != nil {
 		return nil, nil, err
 	}
@@ -91,6 +100,9 @@ func (m *Model) forward(ids []int, B, T int, mask []bool, keep bool) (*tensor.Te
 		cache.layers = make([]layerCache, c.NLayers)
 	}
 	for l := range m.Layers {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		var lc *layerCache
 		if keep {
 			lc = &cache.layers[l]

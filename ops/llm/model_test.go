@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -280,5 +281,14 @@ func TestMaskedGradientMatchesSeparateSequences(t *testing.T) {
 				t.Fatalf("%s[%d]: masked batch gradient %g, separate sequences %g", gp[i].Name, j, a[j], b[j])
 			}
 		}
+	}
+}
+
+func TestForwardContextCancelled(t *testing.T) {
+	m := tinyModel(t, tinyConfig())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.ForwardContext(ctx, []int{1, 2}, 1, 2, nil); err != context.Canceled {
+		t.Errorf("cancelled forward: got error %v, want context.Canceled", err)
 	}
 }
