@@ -13,5 +13,6 @@ import (
 	_ "pare/builtins/ot"
 	_ "pare/builtins/plot"
 	_ "pare/builtins/prune"
+	_ "pare/builtins/ssl"
 	_ "pare/builtins/tensor"
 )

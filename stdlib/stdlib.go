@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds every .star file of this folder and its subfolders.
 //
-//go:embed *.star
+//go:embed *.star ssl/*.star
 var FS embed.FS
