@@ -296,7 +296,9 @@ func TrainNode(ctx context.Context, g *graph.Graph, cfg Config, progress func(ep
 			}
 			return autograd.MulScalar(total, 1/float32(cfg.Blocks)), nil
 		}
-		embed = func() (*tensor.Tensor, error) { return m.Embed(prop, &DenseMatrix{Rows: g.N(), Cols: g.N(), Data: sd}, x), nil }
+		embed = func() (*tensor.Tensor, error) {
+			return m.Embed(prop, &DenseMatrix{Rows: g.N(), Cols: g.N(), Data: sd}, x), nil
+		}
 
 	case "bgrl":
 		m, err := NewBGRL(g.X.Cols, cfg.Hidden, rng)
