@@ -26,7 +26,7 @@ func compensationBias(w []float32, rows, cols int, kept []int, mean []float64) [
 	return out
 }
 
-// CompensationBiases returns FLAP's o_proj and down_proj bias vectors
+// compensationBiases returns FLAP's o_proj and down_proj bias vectors
 // ([dim] each, per layer) for the plan's removed units, from the column
 // means of the projections' inputs on the calibration batch.
 func compensationBiases(m *llm.Model, p *Plan, stats []layerStats) (attn, mlp [][]float64) {

@@ -52,7 +52,8 @@ type Report struct {
 	ParamsKeptDecoder       float64 `json:"params_kept_decoder"`
 	ParamsKeptTotal         float64 `json:"params_kept_total"`
 
-	// BiasCompensation says whether FLAP's bias compensation was applied.
+	// BiasCompensation records whether FLAP's bias compensation was applied
+	// ("off", or why it was not).
 	BiasCompensation string `json:"bias_compensation,omitempty"`
 
 	// CalibrationSeed is the seed of the calibration set used (the chosen
