@@ -127,7 +127,7 @@ func apply(cfg *ssl.Config, key string, v any) {
 	case "mask_rate":
 		cfg.MaskRate = v.(float64)
 	case "replace_rate":
-		cfg.ReplaceRt = v.(float64)
+		cfg.ReplaceRate = v.(float64)
 	case "gamma":
 		cfg.Gamma = v.(float64)
 	case "layers":
@@ -150,7 +150,7 @@ func resolved(cfg ssl.Config) map[string]any {
 		"normalize_features": cfg.NormalizeFeatures, "tau": cfg.Tau, "proj_hidden": cfg.ProjHidden,
 		"pe1": cfg.PE1, "pe2": cfg.PE2, "pf1": cfg.PF1, "pf2": cfg.PF2, "drop_cap": cfg.DropCap,
 		"alpha": cfg.Alpha, "blocks": cfg.Blocks, "block_size": cfg.BlockSize, "tau0": cfg.Tau0,
-		"mask_rate": cfg.MaskRate, "replace_rate": cfg.ReplaceRt, "gamma": cfg.Gamma, "layers": cfg.Layers,
+		"mask_rate": cfg.MaskRate, "replace_rate": cfg.ReplaceRate, "gamma": cfg.Gamma, "layers": cfg.Layers,
 		"batch_size": cfg.BatchSize, "aug_ratio": cfg.AugRatio, "augmentation": cfg.Augmentation,
 	}
 	out := map[string]any{"method": cfg.Method}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"pare/ops/autograd"
 	"pare/ops/graph"
@@ -97,7 +98,7 @@ func runBatches(ctx context.Context, cfg Config, b *graph.Batch, rng *rand.Rand,
 	best := make([][]float32, len(params))
 	res = &TrainResult{BestEpoch: -1}
 	since := 0
-	start := timeNow()
+	start := time.Now()
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -22,8 +22,9 @@ var (
 )
 
 // Config is the resolved configuration of one pretraining run. Each method
-// reads the fields that Settings(method) lists; Defaults(method) fills them
-// with the original paper's values.
+// reads the fields that Settings(method) lists. Defaults(method) fills them
+// with general defaults; the presets in stdlib/ssl give per-data-set values
+// with their sources.
 type Config struct {
 	Method      string
 	Seed        uint64
@@ -51,13 +52,13 @@ type Config struct {
 	AugRatio           float64
 	Augmentation       string // GraphCL: "node_dropping", "edge_removing", "feature_masking", "subgraph"
 
-	Alpha     float64 // MVGRL PPR teleport probability
-	Blocks    int     // MVGRL blocks per step
-	BlockSize int     // MVGRL nodes per block
-	Tau0      float64 // BGRL base EMA momentum
-	MaskRate  float64 // GraphMAE
-	ReplaceRt float64 // GraphMAE replace rate
-	Gamma     float64 // GraphMAE scaled-cosine exponent
+	Alpha       float64 // MVGRL PPR teleport probability
+	Blocks      int     // MVGRL blocks per step
+	BlockSize   int     // MVGRL nodes per block
+	Tau0        float64 // BGRL base EMA momentum
+	MaskRate    float64 // GraphMAE
+	ReplaceRate float64 // GraphMAE replace rate
+	Gamma       float64 // GraphMAE scaled-cosine exponent
 }
 
 // Defaults returns the default configuration of method, and an error that
@@ -82,7 +83,7 @@ func Defaults(method string) (Config, error) {
 		c.PE1, c.PE2, c.PF1, c.PF2 = 0.4, 0.1, 0.1, 0.2
 		c.Epochs, c.Patience = 4000, 0
 	case "graphmae":
-		c.Hidden, c.MaskRate, c.ReplaceRt, c.Gamma = []int{512}, 0.5, 0.05, 3
+		c.Hidden, c.MaskRate, c.ReplaceRate, c.Gamma = []int{512}, 0.5, 0.05, 3
 		c.WeightDecay, c.Epochs, c.Patience = 2e-4, 1500, 0
 	case "infograph":
 		c.Hidden, c.Layers, c.BatchSize, c.Epochs, c.Patience, c.NormalizeFeatures = []int{32}, 3, 128, 20, 0, false
@@ -337,7 +338,7 @@ func TrainNode(ctx context.Context, g *graph.Graph, cfg Config, progress func(ep
 		}
 		params = m.Params()
 		loss = func(int) (*autograd.Var, error) {
-			mask, err := DrawNodeMask(g.N(), cfg.MaskRate, cfg.ReplaceRt, rng)
+			mask, err := DrawNodeMask(g.N(), cfg.MaskRate, cfg.ReplaceRate, rng)
 			if err != nil {
 				return nil, err
 			}
@@ -400,8 +401,6 @@ func (a afterStep) Step(grads []*tensor.Tensor) error {
 	}
 	return a.hook()
 }
-
-func timeNow() time.Time { return time.Now() }
 
 // timeSince returns the milliseconds since t.
 func timeSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
