@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,13 +29,16 @@ const usage = `pare runs Starlark recipes on native kernels.
 Usage:
   pare run RECIPE.star [--set name=value]... [--out DIR] [--allow-read PATH]...
                        [--allow-write PATH]... [--timeout DURATION] [--max-memory SIZE]
+                       [--no-sandbox]
   pare repl                      interactive session
   pare check FILE...             parse and resolve recipes without running them
   pare doc [MODULE[.NAME]]       documentation of modules and builtins
   pare data list                 the data catalog
   pare data path NAME            where a data set resolves, after checking its sha256
-  pare bench gemm --n N [--threads T]
+  pare bench gemm --n N [--threads T] [--backend B] [--compare B2,...] [--list]
   pare version
+
+pare run --help lists the run flags.
 
 Exit status: 0 on success, 1 when a recipe fails, 2 on a usage error.
 Data sets resolve under $PARE_DATA (default: <user cache folder>/pare/data).
@@ -94,7 +98,10 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		if len(args) == 2 {
 			target = args[1]
 		}
-		return lang.Doc(stdout, target)
+		if err := lang.Doc(stdout, target); err != nil {
+			return usageError{err.Error()}
+		}
+		return nil
 	case "data":
 		return cmdData(args[1:], stdout)
 	case "bench":
@@ -157,6 +164,11 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(os.Stdout)
+				fs.PrintDefaults()
+				return nil, exitCode(0)
+			}
 			return nil, usageError{err.Error()}
 		}
 		args = fs.Args()
@@ -173,7 +185,8 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Errors are printed once, by main; --help prints the flags itself.
+	fs.SetOutput(io.Discard)
 	var opts lang.Options
 	var sets, reads, writes listFlag
 	var maxMem sizeFlag
@@ -190,6 +203,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(pos) != 1 {
 		return usageError{"run takes one recipe file: pare run RECIPE.star [flags]"}
+	}
+	if opts.Timeout < 0 {
+		return usageError{fmt.Sprintf("--timeout %s: want a positive duration such as 90s or 10m, or 0 for no limit", opts.Timeout)}
+	}
+	if _, err := lang.ParseSets(sets); err != nil {
+		return usageError{err.Error()}
 	}
 	opts.Recipe = pos[0]
 	opts.Sets, opts.AllowRead, opts.AllowWrite = sets, reads, writes
@@ -262,12 +281,18 @@ func cmdBench(args []string, stdout io.Writer) error {
 		return usageError{"bench needs a kernel: pare bench gemm --n N [--threads T]"}
 	}
 	fs := flag.NewFlagSet("bench gemm", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	n := fs.Int("n", 1024, "matrix size: C[n×n] = A[n×n]·B[n×n]")
 	threads := fs.Int("threads", runtime.NumCPU(), "worker threads")
 	backend := fs.String("backend", "", "kernel backend (default: the fastest native one); `pare bench gemm --list` shows them")
 	compare := fs.String("compare", "", "also time these backends, comma-separated (such as openblas in a -tags openblas build), and print each one's ratio to --backend")
 	list := fs.Bool("list", false, "list the backends of this build and CPU")
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil
+		}
 		return usageError{err.Error()}
 	}
 	if *list {
@@ -282,6 +307,11 @@ func cmdBench(args []string, stdout io.Writer) error {
 	name := *backend
 	if name == "" {
 		name = kernels.DefaultBackend()
+	}
+	for _, b := range append([]string{name}, strings.Split(*compare, ",")...) {
+		if b = strings.TrimSpace(b); b != "" && !slices.Contains(kernels.Backends(), b) {
+			return usageError{fmt.Sprintf("bench gemm: unknown backend %q; this build has %s (openblas needs a -tags openblas build)", b, strings.Join(kernels.Backends(), ", "))}
+		}
 	}
 	gflops, err := kernels.BenchGEMM(*n, *threads, name)
 	if err != nil {

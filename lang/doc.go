@@ -46,10 +46,15 @@ func Doc(w io.Writer, target string) error {
 	return nil
 }
 
-// firstLine returns the first sentence-bearing line of a doc text.
+// firstLine returns the first sentence of a doc text, joined onto one line
+// when it wraps.
 func firstLine(s string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	return line
+	para, _, _ := strings.Cut(strings.TrimSpace(s), "\n\n")
+	para = strings.Join(strings.Fields(para), " ")
+	if i := strings.Index(para, ". "); i >= 0 {
+		return para[:i+1]
+	}
+	return para
 }
 
 func moduleNames() string {

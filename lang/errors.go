@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"fmt"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -15,7 +16,25 @@ func ErrorText(err error) string {
 	if ee, ok := err.(*starlark.EvalError); ok {
 		text = ee.Backtrace()
 	}
-	return dedupeBuiltinName(text)
+	return dedupeBuiltinName(shortenBacktrace(text))
+}
+
+// maxFrames bounds the call frames printed for one error; endless recursion
+// would otherwise print one line per frame.
+const maxFrames = 40
+
+// shortenBacktrace keeps the first and last frames of a long traceback and
+// says how many were left out.
+func shortenBacktrace(text string) string {
+	lines := strings.Split(text, "\n")
+	if len(lines) <= maxFrames+2 {
+		return text
+	}
+	head := lines[:1+maxFrames/2]
+	tail := lines[len(lines)-1-maxFrames/2:]
+	omitted := len(lines) - len(head) - len(tail)
+	out := append(append([]string{}, head...), fmt.Sprintf("  ... %d more frames ...", omitted))
+	return strings.Join(append(out, tail...), "\n")
 }
 
 func dedupeBuiltinName(text string) string {

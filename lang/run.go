@@ -68,11 +68,23 @@ func (e *RunError) Error() string {
 	return e.Msg
 }
 
+// runOptions records the command-line settings of a run in run.json.
+type runOptions struct {
+	Sets       []string `json:"set"`
+	Timeout    string   `json:"timeout"`
+	MaxMemory  int64    `json:"max_memory_bytes"`
+	Sandbox    bool     `json:"sandbox"`
+	AllowRead  []string `json:"allow_read"`
+	AllowWrite []string `json:"allow_write"`
+	DataRoot   string   `json:"data_root"`
+}
+
 // runRecord is the content of run.json.
 type runRecord struct {
 	Recipe       string         `json:"recipe"`
 	RecipeSHA256 string         `json:"recipe_sha256"`
 	Params       map[string]any `json:"params"`
+	Options      runOptions     `json:"options"`
 	Settings     map[string]any `json:"settings,omitempty"`
 	Inputs       []host.Input   `json:"inputs"`
 	PareVersion  string         `json:"pare_version"`
@@ -173,8 +185,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		running := session.Running()
 		thread.Cancel(what)
+		var stopped error
 		select {
-		case <-done:
+		case stopped = <-done:
 		case <-time.After(time.Second):
 			running += " (it did not stop within 1 s)"
 		}
@@ -182,7 +195,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if running != "" {
 			msg += " while running " + running
 		}
-		runErr = &RunError{Msg: msg}
+		re := &RunError{Msg: msg}
+		var ee *starlark.EvalError
+		if errors.As(stopped, &ee) {
+			// The backtrace says where the recipe was when it stopped.
+			re.Backtrace = ErrorText(ee)
+			if running != "" {
+				re.Backtrace += "\n(interrupted while running " + running + ")"
+			}
+		}
+		runErr = re
 	}
 
 	status := "ok"
@@ -192,7 +214,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			status = "interrupted"
 		}
 		var ee *starlark.EvalError
-		if errors.As(runErr, &ee) {
+		if !interrupted && errors.As(runErr, &ee) {
 			runErr = &RunError{Msg: ee.Msg, Backtrace: ErrorText(ee)}
 		}
 	}
@@ -201,6 +223,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		rec := runRecord{
 			Recipe: recipe, RecipeSHA256: hashBytes(src), Params: paramsJSON(p),
 			Settings: session.Settings(), Inputs: session.Inputs(),
+			Options: runOptions{
+				Sets: nonNil(opts.Sets), Timeout: opts.Timeout.String(), MaxMemory: opts.MaxMemory,
+				Sandbox: !opts.NoSandbox, AllowRead: nonNil(opts.AllowRead), AllowWrite: nonNil(opts.AllowWrite),
+				DataRoot: session.DataRoot,
+			},
 			PareVersion: Version, GoVersion: runtime.Version(),
 			Start: start.UTC(), End: time.Now().UTC(), Seconds: time.Since(start).Seconds(),
 			PeakRSSBytes: peakRSS(), PeakTensor: tensor.PeakBytes(), Status: status,
@@ -332,6 +359,13 @@ func peakRSS() int64 {
 		return 0
 	}
 	return ru.Maxrss * 1024
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func hashBytes(b []byte) string {

@@ -239,3 +239,36 @@ func matches(s, pattern string) bool {
 	}
 	return true
 }
+
+func TestCheckFollowsLoads(t *testing.T) {
+	dir := writeRecipe(t, map[string]string{
+		"a.star":       `load("b.star", "x")`,
+		"b.star":       "load(\"a.star\", \"y\")\nx = 1\n",
+		"stdlib.star":  `load("@stdlib//nosuch.star", "x")`,
+		"missing.star": `load("gone.star", "x")`,
+		"ok.star":      "load(\"@stdlib//util.star\", \"table\")\nprint(table([]))\n",
+	})
+	tests := []struct{ file, want string }{
+		{"a.star", "cycle in load graph"},
+		{"stdlib.star", "stdlib.star:1:6: cannot load @stdlib//nosuch.star"},
+		{"missing.star", "missing.star:1:6: cannot load gone.star"},
+		{"ok.star", ""},
+	}
+	for _, tc := range tests {
+		err := lang.Check(filepath.Join(dir, tc.file))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("Check(%s) = %v, want no error", tc.file, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("Check(%s) = %v, want an error containing %q", tc.file, err, tc.want)
+		}
+	}
+}
+
+func TestInterruptNamesPosition(t *testing.T) {
+	dir := writeRecipe(t, map[string]string{"main.star": "x = 0\nwhile True:\n    x += 1\n"})
+	_, err := run(t, dir, lang.Options{Timeout: 100 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "main.star:") || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("error = %v, want the timeout with a main.star position", err)
+	}
+}

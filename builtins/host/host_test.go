@@ -144,4 +144,3 @@ func TestOutputPathStaysInOut(t *testing.T) {
 		t.Errorf("OutputPath(plots/a.png) = %q, %v", p, err)
 	}
 }
-

@@ -31,7 +31,7 @@ func (s *Sandbox) CheckRead(path string) (string, error) {
 			return abs, nil
 		}
 	}
-	return "", fmt.Errorf("sandbox: reading %s is not allowed; recipes read under their own folder, $PARE_DATA and --allow-read paths (add --allow-read %s to permit it)", path, filepath.Dir(abs))
+	return "", fmt.Errorf("sandbox: reading %s is not allowed; recipes read under their own folder, $PARE_DATA and --allow-read paths (add --allow-read %s to permit it)", path, hintRoot(abs))
 }
 
 // CheckWrite returns the absolute form of path when the sandbox allows
@@ -49,7 +49,16 @@ func (s *Sandbox) CheckWrite(path string) (string, error) {
 			return abs, nil
 		}
 	}
-	return "", fmt.Errorf("sandbox: writing %s is not allowed; recipes write under --out and --allow-write paths (add --allow-write %s to permit it)", path, filepath.Dir(abs))
+	return "", fmt.Errorf("sandbox: writing %s is not allowed; recipes write under --out and --allow-write paths (add --allow-write %s to permit it)", path, hintRoot(abs))
+}
+
+// hintRoot is the narrowest root that would allow abs: the folder itself
+// when abs is a folder, otherwise its parent.
+func hintRoot(abs string) string {
+	if info, err := os.Stat(abs); err == nil && info.IsDir() {
+		return abs
+	}
+	return filepath.Dir(abs)
 }
 
 // resolve makes path absolute and resolves symlinks in its longest existing

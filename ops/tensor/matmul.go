@@ -113,7 +113,7 @@ func gemmBatch(ctx context.Context, batch []int, a, b operand, out *Tensor, m, n
 	}
 	sa := broadcastStrides(&Tensor{shape: a.t.shape[:a.t.Ndim()-2], strides: a.t.strides[:a.t.Ndim()-2]}, batch)
 	sb := broadcastStrides(&Tensor{shape: b.t.shape[:b.t.Ndim()-2], strides: b.t.strides[:b.t.Ndim()-2]}, batch)
-	one := func(i int) {
+	one := func(i int) error {
 		offA, offB := a.t.offset, b.t.offset
 		r := i
 		for d := len(batch) - 1; d >= 0; d-- {
@@ -123,7 +123,7 @@ func gemmBatch(ctx context.Context, batch []int, a, b operand, out *Tensor, m, n
 			offB += j * sb[d]
 		}
 		c := out.data[i*m*n : (i+1)*m*n]
-		kernels.Sgemm(a.trans, b.trans, m, n, k, 1, a.t.data[offA:], a.ld, b.t.data[offB:], b.ld, 0, c, n)
+		return kernels.SgemmContext(ctx, a.trans, b.trans, m, n, k, 1, a.t.data[offA:], a.ld, b.t.data[offB:], b.ld, 0, c, n)
 	}
 
 	const smallWork = 64 * 64 * 64
@@ -131,10 +131,9 @@ func gemmBatch(ctx context.Context, batch []int, a, b operand, out *Tensor, m, n
 		var ctxErr error
 		kernels.ParallelFor(count, max(1, smallWork/max(1, m*n*k)), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				if ctx.Err() != nil {
+				if one(i) != nil {
 					return
 				}
-				one(i)
 			}
 		})
 		if err := ctx.Err(); err != nil {
@@ -143,10 +142,9 @@ func gemmBatch(ctx context.Context, batch []int, a, b operand, out *Tensor, m, n
 		return ctxErr
 	}
 	for i := range count {
-		if err := ctx.Err(); err != nil {
+		if err := one(i); err != nil {
 			return err
 		}
-		one(i)
 	}
 	return nil
 }
