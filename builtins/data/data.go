@@ -38,7 +38,7 @@ otherwise <user cache folder>/pare/data.`},
 
 func path(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var name string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
 		return nil, err
 	}
 	s := host.Get(thread)
@@ -59,7 +59,7 @@ func path(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 }
 
 func list(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
 	var out []starlark.Value
@@ -82,7 +82,7 @@ func list(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 }
 
 func root(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
 	return starlark.String(host.Get(thread).DataRoot), nil

@@ -57,7 +57,7 @@ func probArg(fn *starlark.Builtin, what string, p float64) error {
 
 func featureMasking(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var p float64
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "p", &p); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "p", &p); err != nil {
 		return nil, err
 	}
 	if err := probArg(fn, "p", p); err != nil {
@@ -68,7 +68,7 @@ func featureMasking(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tupl
 
 func featureDropout(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var p float64
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "p", &p); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "p", &p); err != nil {
 		return nil, err
 	}
 	if err := probArg(fn, "p", p); err != nil {
@@ -79,7 +79,7 @@ func featureDropout(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tupl
 
 func nodeRowMasking(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var p float64
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "p", &p); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "p", &p); err != nil {
 		return nil, err
 	}
 	if err := probArg(fn, "p", p); err != nil {
@@ -89,7 +89,7 @@ func nodeRowMasking(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tupl
 }
 
 func nodeShuffling(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
 	return &Augmentation{graph.NodeShuffling{}, "graph.node_shuffling()"}, nil
@@ -98,7 +98,7 @@ func nodeShuffling(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 func edgeRemoving(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var p float64
 	undirected := false
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "p", &p, "undirected?", &undirected); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "p", &p, "undirected?", &undirected); err != nil {
 		return nil, err
 	}
 	if err := probArg(fn, "p", p); err != nil {
@@ -110,7 +110,7 @@ func edgeRemoving(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 func edgeAdding(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var ratio float64
 	undirected := false
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "ratio", &ratio, "undirected?", &undirected); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "ratio", &ratio, "undirected?", &undirected); err != nil {
 		return nil, err
 	}
 	if !(ratio >= 0 && ratio <= 10) {
@@ -122,7 +122,7 @@ func edgeAdding(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 func gcaEdgeRemoving(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var p float64
 	cap := 0.7
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "p", &p, "cap?", &cap); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "p", &p, "cap?", &cap); err != nil {
 		return nil, err
 	}
 	if err := probArg(fn, "p", p); err != nil {
@@ -137,7 +137,7 @@ func gcaEdgeRemoving(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 func gcaFeatureMasking(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var p float64
 	cap := 0.7
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "p", &p, "cap?", &cap); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "p", &p, "cap?", &cap); err != nil {
 		return nil, err
 	}
 	if err := probArg(fn, "p", p); err != nil {
@@ -151,7 +151,7 @@ func gcaFeatureMasking(_ *starlark.Thread, fn *starlark.Builtin, args starlark.T
 
 func nodeDropping(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var p float64
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "p", &p); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "p", &p); err != nil {
 		return nil, err
 	}
 	if err := probArg(fn, "p", p); err != nil {
@@ -162,7 +162,7 @@ func nodeDropping(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 
 func rwSampling(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var ratio, restart float64
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "ratio", &ratio, "restart?", &restart); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "ratio", &ratio, "restart?", &restart); err != nil {
 		return nil, err
 	}
 	if err := probArg(fn, "ratio", ratio); err != nil {
@@ -176,7 +176,7 @@ func rwSampling(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 
 func pprDiffusion(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	alpha, topK, eps := 0.2, 0, 0.0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "alpha?", &alpha, "top_k?", &topK, "eps?", &eps); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "alpha?", &alpha, "top_k?", &topK, "eps?", &eps); err != nil {
 		return nil, err
 	}
 	if !(alpha > 0 && alpha < 1) {
@@ -190,7 +190,7 @@ func pprDiffusion(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 
 func heatDiffusion(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	t, topK, eps := 5.0, 0, 0.0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "t?", &t, "top_k?", &topK, "eps?", &eps); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "t?", &t, "top_k?", &topK, "eps?", &eps); err != nil {
 		return nil, err
 	}
 	if !(t > 0 && t <= 100) {
@@ -236,7 +236,7 @@ func (v *Augmentor) Attr(name string) (starlark.Value, error) {
 	case "view":
 		return starlark.NewBuiltin("graph.augmentor.view", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var gV starlark.Value
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "g", &gV); err != nil {
+			if err := host.UnpackArgs(fn.Name(), args, kwargs, "g", &gV); err != nil {
 				return nil, err
 			}
 			switch g := gV.(type) {
@@ -257,7 +257,7 @@ func (v *Augmentor) Attr(name string) (starlark.Value, error) {
 		}), nil
 	case "freeze":
 		return starlark.NewBuiltin("graph.augmentor.freeze", func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+			if err := host.UnpackArgs(fn.Name(), args, kwargs); err != nil {
 				return nil, err
 			}
 			v.a.Freeze()
@@ -277,7 +277,7 @@ func seedArg(fn *starlark.Builtin, seed int) (uint64, error) {
 func augmentor(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var augsV starlark.Value
 	seed := 0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "augmentations", &augsV, "seed?", &seed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "augmentations", &augsV, "seed?", &seed); err != nil {
 		return nil, err
 	}
 	augs, err := AugmentationsArg(fn, "augmentations", augsV)
@@ -294,7 +294,7 @@ func augmentor(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 func augment(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var gV, augsV starlark.Value
 	seed := 0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "g", &gV, "augmentations", &augsV, "seed?", &seed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "g", &gV, "augmentations", &augsV, "seed?", &seed); err != nil {
 		return nil, err
 	}
 	g, err := graphArg(fn, "g", gV)

@@ -112,7 +112,7 @@ func read(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	format := "auto"
 	undirected := false
 	numNodes := 0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "format?", &format, "undirected?", &undirected, "num_nodes?", &numNodes); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "format?", &format, "undirected?", &undirected, "num_nodes?", &numNodes); err != nil {
 		return nil, err
 	}
 	if format == "auto" {
@@ -157,7 +157,7 @@ func read(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 
 func tuDataset(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var dir string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "dir", &dir); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "dir", &dir); err != nil {
 		return nil, err
 	}
 	s := host.Get(thread)
@@ -183,7 +183,7 @@ func tuDataset(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tupl
 }
 
 func karateClub(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
 	return WrapGraph(graph.Karate()), nil
@@ -192,7 +192,7 @@ func karateClub(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 // oneGraph unpacks the single argument g of a graph transform.
 func oneGraph(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*graph.Graph, error) {
 	var gV starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "g", &gV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "g", &gV); err != nil {
 		return nil, err
 	}
 	return graphArg(fn, "g", gV)
@@ -238,7 +238,7 @@ func toUndirected(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 
 func spmm(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var gV, xV starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "g", &gV, "x", &xV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "g", &gV, "x", &xV); err != nil {
 		return nil, err
 	}
 	g, err := graphArg(fn, "g", gV)
@@ -263,7 +263,7 @@ func spmm(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs 
 func diffusion(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var gV starlark.Value
 	opt := graph.DiffusionOptions{Kernel: "ppr", Alpha: 0.2, T: 5}
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "g", &gV, "kernel?", &opt.Kernel, "alpha?", &opt.Alpha, "t?", &opt.T, "top_k?", &opt.TopK, "eps?", &opt.Eps); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "g", &gV, "kernel?", &opt.Kernel, "alpha?", &opt.Alpha, "t?", &opt.T, "top_k?", &opt.TopK, "eps?", &opt.Eps); err != nil {
 		return nil, err
 	}
 	g, err := graphArg(fn, "g", gV)
@@ -279,7 +279,7 @@ func diffusion(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tupl
 
 func stats(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var gV starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "g", &gV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "g", &gV); err != nil {
 		return nil, err
 	}
 	var g *graph.Graph

@@ -106,7 +106,7 @@ func (v *Graph) Attr(name string) (starlark.Value, error) {
 }
 
 func (v *Graph) degree(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
 	return intList(v.g.Adj.Degrees()), nil
@@ -114,7 +114,7 @@ func (v *Graph) degree(_ *starlark.Thread, fn *starlark.Builtin, args starlark.T
 
 func (v *Graph) subgraph(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var nodesV starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "nodes", &nodesV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "nodes", &nodesV); err != nil {
 		return nil, err
 	}
 	nodes, err := intsArg(fn, "nodes", nodesV)
@@ -199,7 +199,7 @@ func (v *Batch) Attr(name string) (starlark.Value, error) {
 
 func (v *Batch) graph(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var i int
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "i", &i); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "i", &i); err != nil {
 		return nil, err
 	}
 	g, err := v.b.Graph(i)
@@ -211,7 +211,7 @@ func (v *Batch) graph(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 
 func (v *Batch) selectGraphs(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var idsV starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "ids", &idsV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "ids", &idsV); err != nil {
 		return nil, err
 	}
 	ids, err := intsArg(fn, "ids", idsV)

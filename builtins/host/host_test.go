@@ -144,3 +144,16 @@ func TestOutputPathStaysInOut(t *testing.T) {
 		t.Errorf("OutputPath(plots/a.png) = %q, %v", p, err)
 	}
 }
+
+func TestUnpackArgsFloatAcceptsInt(t *testing.T) {
+	var gamma float64
+	var name string
+	err := UnpackArgs("m.f", nil, []starlark.Tuple{{starlark.String("gamma"), starlark.MakeInt(2)}, {starlark.String("name"), starlark.String("x")}}, "gamma", &gamma, "name?", &name)
+	if err != nil || gamma != 2 || name != "x" {
+		t.Fatalf("UnpackArgs(gamma=2) = %v, gamma %v, name %q; want nil, 2, x", err, gamma, name)
+	}
+	err = UnpackArgs("m.f", starlark.Tuple{starlark.String("a")}, nil, "gamma", &gamma)
+	if err == nil || !strings.Contains(err.Error(), "got string, want float") {
+		t.Fatalf("UnpackArgs(gamma=\"a\") error = %v, want got string, want float", err)
+	}
+}

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"fmt"
 	"math"
 
 	"go.starlark.net/starlark"
@@ -64,4 +65,37 @@ func StringList(fn *starlark.Builtin, what string, v starlark.Value) ([]string, 
 // Struct("perplexity", starlark.StringDict{"ppl": ...}).
 func Struct(name string, fields starlark.StringDict) starlark.Value {
 	return structOf(name, fields)
+}
+
+// UnpackArgs is starlark.UnpackArgs, except that float parameters also
+// accept ints (gamma=2 means 2.0), as Python's float parameters do.
+func UnpackArgs(fnname string, args starlark.Tuple, kwargs []starlark.Tuple, pairs ...any) error {
+	for i := 1; i < len(pairs); i += 2 {
+		if p, ok := pairs[i].(*float64); ok {
+			pairs[i] = &floatArg{p}
+		}
+	}
+	return starlark.UnpackArgs(fnname, args, kwargs, pairs...)
+}
+
+// UnpackPositionalArgs is the positional counterpart of UnpackArgs.
+func UnpackPositionalArgs(fnname string, args starlark.Tuple, kwargs []starlark.Tuple, min int, vars ...any) error {
+	for i, v := range vars {
+		if p, ok := v.(*float64); ok {
+			vars[i] = &floatArg{p}
+		}
+	}
+	return starlark.UnpackPositionalArgs(fnname, args, kwargs, min, vars...)
+}
+
+// floatArg unpacks an int or a float into a float64.
+type floatArg struct{ p *float64 }
+
+func (f *floatArg) Unpack(v starlark.Value) error {
+	x, ok := starlark.AsFloat(v)
+	if !ok {
+		return fmt.Errorf("got %s, want float", v.Type())
+	}
+	*f.p = x
+	return nil
 }

@@ -52,7 +52,7 @@ Return the sorted names in a folder.`},
 
 func unpackPath(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (string, error) {
 	var path string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path); err != nil {
 		return "", err
 	}
 	return path, nil
@@ -76,7 +76,7 @@ func readText(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 
 func writeText(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path, text string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "text", &text); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "text", &text); err != nil {
 		return nil, err
 	}
 	abs, err := host.Get(thread).WritePath(fn.Name(), path)
@@ -112,7 +112,7 @@ func readJSON(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 func writeJSON(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path string
 	var value starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "value", &value); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "value", &value); err != nil {
 		return nil, err
 	}
 	j, err := host.ToJSON(value)

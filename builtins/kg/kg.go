@@ -155,7 +155,7 @@ func loadTSV(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 	var pathsV starlark.Value
 	var names starlark.Value = starlark.None
 	lenient := false
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "paths", &pathsV, "names?", &names, "lenient?", &lenient); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "paths", &pathsV, "names?", &names, "lenient?", &lenient); err != nil {
 		return nil, err
 	}
 	paths, err := stringOrList(fn, "paths", pathsV)
@@ -191,7 +191,7 @@ func loadTSV(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 func loadNTriples(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var pathsV starlark.Value
 	lenient := false
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "paths", &pathsV, "lenient?", &lenient); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "paths", &pathsV, "lenient?", &lenient); err != nil {
 		return nil, err
 	}
 	paths, err := stringOrList(fn, "paths", pathsV)
@@ -212,7 +212,7 @@ func loadNTriples(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 func loadWordNet(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var dir string
 	lenient := false
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "dir", &dir, "lenient?", &lenient); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "dir", &dir, "lenient?", &lenient); err != nil {
 		return nil, err
 	}
 	s := host.Get(thread)
@@ -241,7 +241,7 @@ func synthOptions(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.T
 	o.Exponent = 2.2
 	var seed int64
 	pairs := []any{"triples", &o.Triples, "entities", &o.Entities, "relations", &o.Relations, "exponent?", &o.Exponent, "seed?", &seed}
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, append(extra, pairs...)...); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, append(extra, pairs...)...); err != nil {
 		return o, err
 	}
 	if seed < 0 {
@@ -318,7 +318,7 @@ func simulate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	var g *Graph
 	o := kg.DefaultSimulateOptions()
 	var seed int64
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "graph", &g, "users?", &o.Users, "queries?", &o.Queries, "topics?", &o.Topics,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "graph", &g, "users?", &o.Users, "queries?", &o.Queries, "topics?", &o.Topics,
 		"shuffle?", &o.Shuffle, "random_query_prob?", &o.RandomQueryProb, "seed?", &seed); err != nil {
 		return nil, err
 	}
@@ -346,7 +346,7 @@ func simulate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 func saveQueries(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var log *QueryLog
 	var name string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "log", &log, "name", &name); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "log", &log, "name", &name); err != nil {
 		return nil, err
 	}
 	path, err := host.Get(thread).OutputPath(fn.Name(), name)
@@ -366,7 +366,7 @@ func saveQueries(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 func loadQueries(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var g *Graph
 	var path string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "graph", &g, "path", &path); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "graph", &g, "path", &path); err != nil {
 		return nil, err
 	}
 	abs, err := host.Get(thread).OpenInput(fn.Name(), path)
@@ -408,7 +408,7 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	var seed int64
 	var steps, plotName starlark.Value = starlark.None, starlark.None
 	title := ""
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "graph", &g, "log", &log, "methods?", &methodsV,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "graph", &g, "log", &log, "methods?", &methodsV,
 		"ratio?", &ratio, "count?", &count, "semantics?", &semantics, "gamma?", &a.Gamma, "alpha?", &a.Alpha,
 		"hops?", &a.Hops, "smoothing?", &a.Smoothing, "admit_unqueried?", &a.AdmitUnqueried, "trim?", &a.TrimToBudget,
 		"seed?", &seed, "steps?", &steps, "plot?", &plotName, "title?", &title); err != nil {

@@ -81,7 +81,7 @@ func (g *Graph) reportAttr(name string) starlark.Value {
 // budget(ratio=None, count=None) returns K.
 func (g *Graph) budget(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var ratio, count starlark.Value = starlark.None, starlark.None
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "ratio?", &ratio, "count?", &count); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "ratio?", &ratio, "count?", &count); err != nil {
 		return nil, err
 	}
 	k, err := resolveBudget(fn, g.g, ratio, count)
@@ -119,7 +119,7 @@ func resolveBudget(fn *starlark.Builtin, g *kg.Graph, ratio, count starlark.Valu
 // entity(name) returns a struct(id, name, label, out_degree, in_degree).
 func (g *Graph) entity(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var name string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
 		return nil, err
 	}
 	e, ok := g.g.Entities().Lookup(name)
@@ -138,7 +138,7 @@ func (g *Graph) entity(thread *starlark.Thread, fn *starlark.Builtin, args starl
 // relation(name) returns a struct(id, name, triples).
 func (g *Graph) relation(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var name string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "name", &name); err != nil {
 		return nil, err
 	}
 	r, ok := g.g.Relations().Lookup(name)
@@ -155,7 +155,7 @@ func (g *Graph) relation(thread *starlark.Thread, fn *starlark.Builtin, args sta
 // triples_of(head, relation) returns the tails as a list of names.
 func (g *Graph) triplesOf(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var head, rel string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "head", &head, "relation", &rel); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "head", &head, "relation", &rel); err != nil {
 		return nil, err
 	}
 	h, ok := g.g.Entities().Lookup(head)

@@ -104,7 +104,7 @@ func intsValue(xs []int) *starlark.List {
 func moefy(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var mv, topV, layersV starlark.Value = nil, starlark.None, starlark.None
 	var experts, seed int
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "model", &mv, "experts", &experts, "top_k?", &topV, "layers?", &layersV, "seed?", &seed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "model", &mv, "experts", &experts, "top_k?", &topV, "layers?", &layersV, "seed?", &seed); err != nil {
 		return nil, err
 	}
 	m, err := llmb.ModelOf(mv)
@@ -159,7 +159,7 @@ func compress(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	var initExpert int
 	maxIter := 100
 	rawBudget := "total"
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "model", &mv, "method?", &method, "keep?", &keepV, "layers?", &layersV, "init?", &initExpert, "max_iter?", &maxIter, "raw_budget?", &rawBudget); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "model", &mv, "method?", &method, "keep?", &keepV, "layers?", &layersV, "init?", &initExpert, "max_iter?", &maxIter, "raw_budget?", &rawBudget); err != nil {
 		return nil, err
 	}
 	if rawBudget != "total" && rawBudget != "expert" {
@@ -202,7 +202,7 @@ func compress(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 
 func load(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path); err != nil {
 		return nil, err
 	}
 	abs, err := host.Get(thread).OpenInput(fn.Name(), path)
@@ -259,7 +259,7 @@ func barycenter(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 	var initExpert int
 	maxIter := 100
 	var stopV starlark.Value = starlark.Float(0)
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "experts", &expertsV, "init?", &initExpert, "max_iter?", &maxIter, "stop_thr?", &stopV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "experts", &expertsV, "init?", &initExpert, "max_iter?", &maxIter, "stop_thr?", &stopV); err != nil {
 		return nil, err
 	}
 	seq, ok := expertsV.(starlark.Indexable)
@@ -373,7 +373,7 @@ func (v *Compressed) Attr(name string) (starlark.Value, error) {
 // returns struct(path, bytes): the absolute path and the size on disk.
 func (v *Compressed) save(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path); err != nil {
 		return nil, err
 	}
 	abs, err := host.Get(thread).WritePath(fn.Name(), path)
@@ -393,7 +393,7 @@ func (v *Compressed) save(thread *starlark.Thread, fn *starlark.Builtin, args st
 // apply(model) returns a copy of model with the restored experts.
 func (v *Compressed) apply(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var mv starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "model", &mv); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "model", &mv); err != nil {
 		return nil, err
 	}
 	m, err := llmb.ModelOf(mv)

@@ -6,6 +6,8 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"pare/builtins/host"
+
 	"pare/ops/autograd"
 )
 
@@ -80,7 +82,7 @@ func unpackVar(name, param string, v starlark.Value) (*autograd.Var, error) {
 func binaryFunc(f func(a, b *autograd.Var) *autograd.Var) tracedFunc {
 	return func(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var xv, yv starlark.Value
-		if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "y", &yv); err != nil {
+		if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "y", &yv); err != nil {
 			return nil, err
 		}
 		x, err := unpackVar(name, "x", xv)
@@ -98,7 +100,7 @@ func binaryFunc(f func(a, b *autograd.Var) *autograd.Var) tracedFunc {
 func unaryFunc(f func(x *autograd.Var) *autograd.Var) tracedFunc {
 	return func(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var xv starlark.Value
-		if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv); err != nil {
+		if err := host.UnpackArgs(name, args, kwargs, "x", &xv); err != nil {
 			return nil, err
 		}
 		x, err := unpackVar(name, "x", xv)
@@ -112,7 +114,7 @@ func unaryFunc(f func(x *autograd.Var) *autograd.Var) tracedFunc {
 func tracedGelu(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var xv starlark.Value
 	approximate := "none"
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "approximate?", &approximate); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "approximate?", &approximate); err != nil {
 		return nil, err
 	}
 	if approximate != "none" {
@@ -127,7 +129,7 @@ func tracedGelu(name string, args starlark.Tuple, kwargs []starlark.Tuple) (star
 
 func tracedPow(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var xv, yv starlark.Value
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "y", &yv); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "y", &yv); err != nil {
 		return nil, err
 	}
 	p, ok := starlark.AsFloat(yv)
@@ -199,7 +201,7 @@ func reduceFunc(f func(x *autograd.Var, axes []int, keepdims bool) *autograd.Var
 		var xv starlark.Value
 		var axis optInts
 		keepdims := false
-		if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis?", &axis, "keepdims?", &keepdims); err != nil {
+		if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "axis?", &axis, "keepdims?", &keepdims); err != nil {
 			return nil, err
 		}
 		x, err := unpackVar(name, "x", xv)
@@ -214,7 +216,7 @@ func tracedLogSumExp(name string, args starlark.Tuple, kwargs []starlark.Tuple) 
 	var xv starlark.Value
 	var axis optInts
 	keepdims := false
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis?", &axis, "keepdims?", &keepdims); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "axis?", &axis, "keepdims?", &keepdims); err != nil {
 		return nil, err
 	}
 	if len(axis.ints) > 1 {
@@ -245,7 +247,7 @@ func axisFunc(f func(x *autograd.Var, axis int) *autograd.Var) tracedFunc {
 	return func(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var xv starlark.Value
 		axis := -1
-		if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis?", &axis); err != nil {
+		if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "axis?", &axis); err != nil {
 			return nil, err
 		}
 		x, err := unpackVar(name, "x", xv)
@@ -258,7 +260,7 @@ func axisFunc(f func(x *autograd.Var, axis int) *autograd.Var) tracedFunc {
 
 func tracedTranspose(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var xv, a0, a1 starlark.Value = nil, starlark.None, starlark.None
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis0?", &a0, "axis1?", &a1); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "axis0?", &a0, "axis1?", &a1); err != nil {
 		return nil, err
 	}
 	x, err := unpackVar(name, "x", xv)
@@ -346,7 +348,7 @@ func varList(name string, v starlark.Value) ([]*autograd.Var, error) {
 func tracedConcat(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var list starlark.Value
 	axis := 0
-	if err := starlark.UnpackArgs(name, args, kwargs, "tensors", &list, "axis?", &axis); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "tensors", &list, "axis?", &axis); err != nil {
 		return nil, err
 	}
 	xs, err := varList(name, list)
@@ -359,7 +361,7 @@ func tracedConcat(name string, args starlark.Tuple, kwargs []starlark.Tuple) (st
 func tracedStack(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var list starlark.Value
 	axis := 0
-	if err := starlark.UnpackArgs(name, args, kwargs, "tensors", &list, "axis?", &axis); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "tensors", &list, "axis?", &axis); err != nil {
 		return nil, err
 	}
 	xs, err := varList(name, list)
@@ -390,7 +392,7 @@ func tracedStack(name string, args starlark.Tuple, kwargs []starlark.Tuple) (sta
 func tracedSplit(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var xv, sizeV starlark.Value
 	axis := 0
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "size", &sizeV, "axis?", &axis); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "size", &sizeV, "axis?", &axis); err != nil {
 		return nil, err
 	}
 	x, err := unpackVar(name, "x", xv)
@@ -446,7 +448,7 @@ func tracedSlice(name string, args starlark.Tuple, kwargs []starlark.Tuple) (sta
 	var xv starlark.Value
 	var axis, step int = 0, 1
 	var startV, stopV starlark.Value = starlark.None, starlark.None
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis", &axis, "start?", &startV, "stop?", &stopV, "step?", &step); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "axis", &axis, "start?", &startV, "stop?", &stopV, "step?", &step); err != nil {
 		return nil, err
 	}
 	if step <= 0 {
@@ -496,7 +498,7 @@ func tracedSlice(name string, args starlark.Tuple, kwargs []starlark.Tuple) (sta
 func tracedIndexSelect(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var xv, idxV starlark.Value
 	var axis int
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis", &axis, "indices", &idxV); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "axis", &axis, "indices", &idxV); err != nil {
 		return nil, err
 	}
 	x, err := unpackVar(name, "x", xv)
@@ -541,7 +543,7 @@ func indexTensor(name string, v starlark.Value) ([]int, []int, error) {
 func tracedGather(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var xv, idxV starlark.Value
 	var axis int
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis", &axis, "index", &idxV); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "axis", &axis, "index", &idxV); err != nil {
 		return nil, err
 	}
 	x, err := unpackVar(name, "x", xv)
@@ -559,7 +561,7 @@ func tracedScatter(name string, args starlark.Tuple, kwargs []starlark.Tuple) (s
 	var xv, idxV, srcV starlark.Value
 	var axis int
 	reduce := starlark.Value(starlark.None)
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis", &axis, "index", &idxV, "src", &srcV, "reduce?", &reduce); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "axis", &axis, "index", &idxV, "src", &srcV, "reduce?", &reduce); err != nil {
 		return nil, err
 	}
 	if s, ok := reduce.(starlark.String); !ok || s != "add" {
@@ -607,7 +609,7 @@ func constTensor(name, param string, v starlark.Value) (*autograd.Var, error) {
 
 func tracedWhere(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var cv, xv, yv starlark.Value
-	if err := starlark.UnpackArgs(name, args, kwargs, "cond", &cv, "x", &xv, "y", &yv); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "cond", &cv, "x", &xv, "y", &yv); err != nil {
 		return nil, err
 	}
 	cond, err := constTensor(name, "cond", cv)
@@ -628,7 +630,7 @@ func tracedWhere(name string, args starlark.Tuple, kwargs []starlark.Tuple) (sta
 func tracedMaskedFill(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var xv, mv starlark.Value
 	var value float64
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "mask", &mv, "value", &value); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "mask", &mv, "value", &value); err != nil {
 		return nil, err
 	}
 	x, err := unpackVar(name, "x", xv)
@@ -645,7 +647,7 @@ func tracedMaskedFill(name string, args starlark.Tuple, kwargs []starlark.Tuple)
 func tracedClip(name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var xv starlark.Value
 	lo, hi := starlark.Value(starlark.None), starlark.Value(starlark.None)
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "min?", &lo, "max?", &hi); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "min?", &lo, "max?", &hi); err != nil {
 		return nil, err
 	}
 	x, err := unpackVar(name, "x", xv)
@@ -703,7 +705,7 @@ func varianceFunc(sqrt bool) tracedFunc {
 		var axis optInts
 		ddof := 0
 		keepdims := false
-		if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "axis?", &axis, "ddof?", &ddof, "keepdims?", &keepdims); err != nil {
+		if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "axis?", &axis, "ddof?", &ddof, "keepdims?", &keepdims); err != nil {
 			return nil, err
 		}
 		x, err := unpackVar(name, "x", xv)
@@ -732,7 +734,7 @@ func tracedNorm(name string, args starlark.Tuple, kwargs []starlark.Tuple) (star
 	var ordV starlark.Value = starlark.Float(2)
 	var axis optInts
 	keepdims := false
-	if err := starlark.UnpackArgs(name, args, kwargs, "x", &xv, "ord?", &ordV, "axis?", &axis, "keepdims?", &keepdims); err != nil {
+	if err := host.UnpackArgs(name, args, kwargs, "x", &xv, "ord?", &ordV, "axis?", &axis, "keepdims?", &keepdims); err != nil {
 		return nil, err
 	}
 	ord, ok := starlark.AsFloat(ordV)

@@ -62,7 +62,7 @@ func (a *intsArg) Unpack(v starlark.Value) error {
 func crossEntropy(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var logits varArg
 	var targets intsArg
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "logits", &logits, "targets", &targets); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "logits", &logits, "targets", &targets); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var { return autograd.CrossEntropy(logits.v, targets.ints) })
@@ -70,7 +70,7 @@ func crossEntropy(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 
 func bceWithLogits(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var logits, targets varArg
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "logits", &logits, "targets", &targets); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "logits", &logits, "targets", &targets); err != nil {
 		return nil, err
 	}
 	if targets.v.RequiresGrad() {
@@ -83,7 +83,7 @@ func layerNorm(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 	var x varArg
 	var gamma, beta optVarArg
 	eps := 1e-5
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight?", &gamma, "bias?", &beta, "eps?", &eps); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight?", &gamma, "bias?", &beta, "eps?", &eps); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var { return autograd.LayerNorm(x.v, gamma.v, beta.v, float32(eps)) })
@@ -93,7 +93,7 @@ func rmsNorm(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwarg
 	var x varArg
 	var gamma optVarArg
 	eps := 1e-6
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight?", &gamma, "eps?", &eps); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight?", &gamma, "eps?", &eps); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var { return autograd.RMSNorm(x.v, gamma.v, float32(eps)) })
@@ -102,7 +102,7 @@ func rmsNorm(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwarg
 func normalize(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x varArg
 	eps := 1e-12
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x, "eps?", &eps); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "eps?", &eps); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var { return autograd.Normalize(x.v, float32(eps)) })
@@ -111,7 +111,7 @@ func normalize(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 func cosineSimilarity(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x, y varArg
 	eps := 1e-8
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x, "y", &y, "eps?", &eps); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "y", &y, "eps?", &eps); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var { return autograd.CosineSimilarity(x.v, y.v, float32(eps)) })
@@ -121,7 +121,7 @@ func dropout(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwarg
 	var x varArg
 	var p float64
 	var seed int
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x, "p", &p, "seed", &seed); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "p", &p, "seed", &seed); err != nil {
 		return nil, err
 	}
 	if !(p >= 0 && p < 1) {
@@ -135,7 +135,7 @@ func slopeActivation(f func(x *autograd.Var, s float32) *autograd.Var, param str
 	return func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var x varArg
 		s := def
-		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x, param+"?", &s); err != nil {
+		if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, param+"?", &s); err != nil {
 			return nil, err
 		}
 		return run(b.Name(), func() *autograd.Var { return f(x.v, float32(s)) })
@@ -144,7 +144,7 @@ func slopeActivation(f func(x *autograd.Var, s float32) *autograd.Var, param str
 
 func prelu(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x, w varArg
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight", &w); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight", &w); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var { return autograd.PReLU(x.v, w.v) })
@@ -153,7 +153,7 @@ func prelu(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs 
 func embedding(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var weight varArg
 	var ids intsArg
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "weight", &weight, "ids", &ids); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "weight", &weight, "ids", &ids); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var { return autograd.Embedding(weight.v, ids.ints, ids.shape) })
@@ -162,7 +162,7 @@ func embedding(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 func linear(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x, w varArg
 	var bias optVarArg
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight", &w, "bias?", &bias); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight", &w, "bias?", &bias); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var {
@@ -177,7 +177,7 @@ func linear(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs
 func spmm(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var gv starlark.Value
 	var x varArg
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "g", &gv, "x", &x); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "g", &gv, "x", &x); err != nil {
 		return nil, err
 	}
 	gw, ok := gv.(*graphb.Graph)
@@ -196,7 +196,7 @@ func initBuiltin(param string, def float64, fill func(t *tensor.Tensor, a float6
 		var shapeV starlark.Value
 		a := def
 		seed := 0
-		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "shape", &shapeV, param+"?", &a, "seed?", &seed); err != nil {
+		if err := host.UnpackArgs(b.Name(), args, kwargs, "shape", &shapeV, param+"?", &a, "seed?", &seed); err != nil {
 			return nil, err
 		}
 		shape, err := intList(shapeV)

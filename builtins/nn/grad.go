@@ -82,7 +82,7 @@ func unpackFn(b *starlark.Builtin, v starlark.Value) (starlark.Callable, error) 
 func gradBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var fnV, params starlark.Value
 	hasAux := false
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "fn", &fnV, "params", &params, "has_aux?", &hasAux); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "fn", &fnV, "params", &params, "has_aux?", &hasAux); err != nil {
 		return nil, err
 	}
 	fn, err := unpackFn(b, fnV)
@@ -102,7 +102,7 @@ func gradBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 func valueAndGradBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var fnV, params starlark.Value
 	hasAux := false
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "fn", &fnV, "params", &params, "has_aux?", &hasAux); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "fn", &fnV, "params", &params, "has_aux?", &hasAux); err != nil {
 		return nil, err
 	}
 	fn, err := unpackFn(b, fnV)
@@ -121,7 +121,7 @@ func valueAndGradBuiltin(thread *starlark.Thread, b *starlark.Builtin, args star
 
 func stopGradient(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "x", &x); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
 	return detach(x), nil

@@ -59,7 +59,7 @@ func (o *Optimizer) Attr(name string) (starlark.Value, error) {
 // same set of paths (dicts), and by position otherwise.
 func (o *Optimizer) step(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var gradsV starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "grads", &gradsV); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "grads", &gradsV); err != nil {
 		return nil, err
 	}
 	var gl []leaf
@@ -108,7 +108,7 @@ func (o *Optimizer) step(_ *starlark.Thread, b *starlark.Builtin, args starlark.
 
 func (o *Optimizer) setLRScale(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var scale float64
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "scale", &scale); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "scale", &scale); err != nil {
 		return nil, err
 	}
 	if !(scale >= 0) {
@@ -223,7 +223,7 @@ func adamBuiltin(decoupled bool) host.Func {
 			wd = 1e-2
 		}
 		var betas starlark.Value = starlark.Tuple{starlark.Float(0.9), starlark.Float(0.999)}
-		if err := starlark.UnpackArgs(b.Name(), args, kwargs, "params", &params, "lr?", &lr, "betas?", &betas, "eps?", &eps, "weight_decay?", &wd); err != nil {
+		if err := host.UnpackArgs(b.Name(), args, kwargs, "params", &params, "lr?", &lr, "betas?", &betas, "eps?", &eps, "weight_decay?", &wd); err != nil {
 			return nil, err
 		}
 		b1, b2, err := betasArg(b, betas)
@@ -255,7 +255,7 @@ func sgdBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 	var lr float64
 	momentum, dampening, wd := 0.0, 0.0, 0.0
 	nesterov := false
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "params", &params, "lr", &lr, "momentum?", &momentum, "dampening?", &dampening, "weight_decay?", &wd, "nesterov?", &nesterov); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "params", &params, "lr", &lr, "momentum?", &momentum, "dampening?", &dampening, "weight_decay?", &wd, "nesterov?", &nesterov); err != nil {
 		return nil, err
 	}
 	groups, leaves, err := parseGroups(b, params, lr, wd)
@@ -272,7 +272,7 @@ func sgdBuiltin(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 func clipGradNorm(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var gradsV starlark.Value
 	var maxNorm float64
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "grads", &gradsV, "max_norm", &maxNorm); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "grads", &gradsV, "max_norm", &maxNorm); err != nil {
 		return nil, err
 	}
 	if !(maxNorm > 0) {
@@ -296,7 +296,7 @@ func clipGradNorm(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 func warmupCosine(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var step, warmup, total int
 	minScale := 0.0
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "step", &step, "warmup", &warmup, "total", &total, "min_scale?", &minScale); err != nil {
+	if err := host.UnpackArgs(b.Name(), args, kwargs, "step", &step, "warmup", &warmup, "total", &total, "min_scale?", &minScale); err != nil {
 		return nil, err
 	}
 	if step < 0 || warmup < 0 || total < 0 {

@@ -260,14 +260,14 @@ func (t *Traced) AttrNames() []string {
 var tracedMethods = map[string]host.Func{
 	"detach": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var self starlark.Value
-		if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &self); err != nil {
+		if err := host.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &self); err != nil {
 			return nil, err
 		}
 		return tensorb.Wrap(args[0].(*Traced).v.Value), nil
 	},
 	"item": func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		var self starlark.Value
-		if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &self); err != nil {
+		if err := host.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &self); err != nil {
 			return nil, err
 		}
 		x, err := args[0].(*Traced).v.Value.Item()

@@ -93,7 +93,7 @@ func dist(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	var x1V starlark.Value
 	x2V := starlark.Value(starlark.None)
 	metric := "sqeuclidean"
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x1", &x1V, "x2?", &x2V, "metric?", &metric); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x1", &x1V, "x2?", &x2V, "metric?", &metric); err != nil {
 		return nil, err
 	}
 	x1, err := matrixArg(fn, "x1", x1V)
@@ -116,7 +116,7 @@ func dist(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 func linearAssignment(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var costV starlark.Value
 	maximize := false
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "cost", &costV, "maximize?", &maximize); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "cost", &costV, "maximize?", &maximize); err != nil {
 		return nil, err
 	}
 	cost, err := matrixArg(fn, "cost", costV)
@@ -151,7 +151,7 @@ func transportArgs(fn *starlark.Builtin, aV, bV, mV starlark.Value) ([]float64, 
 func solveEMD(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*ot.EMDResult, error) {
 	var aV, bV, mV starlark.Value
 	maxIter := ot.DefaultEMDMaxIter
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "a", &aV, "b", &bV, "M", &mV, "numItermax?", &maxIter); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "a", &aV, "b", &bV, "M", &mV, "numItermax?", &maxIter); err != nil {
 		return nil, err
 	}
 	if err := positiveInt(fn, "numItermax", maxIter); err != nil {
@@ -199,7 +199,7 @@ func solveSinkhorn(thread *starlark.Thread, fn *starlark.Builtin, args starlark.
 	var reg float64
 	opt := ot.SinkhornOptions{MaxIter: 1000, StopThr: 1e-9}
 	scaling := true
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "a", &aV, "b", &bV, "M", &mV, "reg", &reg,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "a", &aV, "b", &bV, "M", &mV, "reg", &reg,
 		"numItermax?", &opt.MaxIter, "stopThr?", &opt.StopThr, "epsilon_scaling?", &scaling); err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func barycenter(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 	var reg float64
 	weightsV := starlark.Value(starlark.None)
 	opt := ot.BarycenterOptions{MaxIter: 1000, StopThr: 1e-4}
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "A", &aV, "M", &mV, "reg", &reg, "weights?", &weightsV,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "A", &aV, "M", &mV, "reg", &reg, "weights?", &weightsV,
 		"numItermax?", &opt.MaxIter, "stopThr?", &opt.StopThr); err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func freeSupportBarycenter(thread *starlark.Thread, fn *starlark.Builtin, args s
 	var locsV, xInitV starlark.Value
 	weightsListV, bV, weightsV := starlark.Value(starlark.None), starlark.Value(starlark.None), starlark.Value(starlark.None)
 	opt := ot.FreeSupportOptions{MaxIter: 100, StopThr: 1e-7, EMDMaxIter: ot.DefaultEMDMaxIter}
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "measures_locations", &locsV, "measures_weights", &weightsListV,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "measures_locations", &locsV, "measures_weights", &weightsListV,
 		"X_init", &xInitV, "b?", &bV, "weights?", &weightsV, "numItermax?", &opt.MaxIter, "stopThr?", &opt.StopThr,
 		"numItermaxEmd?", &opt.EMDMaxIter); err != nil {
 		return nil, err

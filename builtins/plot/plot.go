@@ -39,7 +39,7 @@ func drawer(draw func(string, []oplot.Series, oplot.Options) error) host.Func {
 		var path string
 		var series *starlark.Dict
 		var opts oplot.Options
-		if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "series", &series,
+		if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "series", &series,
 			"title?", &opts.Title, "xlabel?", &opts.XLabel, "ylabel?", &opts.YLabel, "logx?", &opts.LogX, "logy?", &opts.LogY); err != nil {
 			return nil, err
 		}
@@ -63,7 +63,7 @@ func bars(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	var labelsV starlark.Value
 	var series *starlark.Dict
 	var opts oplot.Options
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "labels", &labelsV, "series", &series,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "labels", &labelsV, "series", &series,
 		"title?", &opts.Title, "xlabel?", &opts.XLabel, "ylabel?", &opts.YLabel); err != nil {
 		return nil, err
 	}

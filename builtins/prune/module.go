@@ -170,7 +170,7 @@ func nirvana(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 	var mv, calibV starlark.Value
 	o := options{criterion: prune.Nirvana, reduction: prune.MaxOverPositions, allocation: prune.AllocNirvana,
 		keepGroup: prune.KeepBest, sparsity: 0.5, gamma: 3.0, align: 8}
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "calib", &calibV, "sparsity?", &o.sparsity,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "calib", &calibV, "sparsity?", &o.sparsity,
 		"gamma?", &o.gamma, "reduction?", &o.reduction, "allocation?", &o.allocation, "keep_group?", &o.keepGroup,
 		"align?", &o.align); err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func structured(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 	var mv starlark.Value
 	var calibV, allocV, reductionV starlark.Value = starlark.None, starlark.None, starlark.None
 	o := options{criterion: prune.Nirvana, keepGroup: prune.KeepBest, sparsity: 0.5, gamma: 3.0, align: 8, biasCompensation: true}
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "calib?", &calibV, "criterion?", &o.criterion,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "calib?", &calibV, "criterion?", &o.criterion,
 		"allocation?", &allocV, "sparsity?", &o.sparsity, "gamma?", &o.gamma, "reduction?", &reductionV,
 		"keep_group?", &o.keepGroup, "align?", &o.align, "seed?", &o.seed, "bias_compensation?", &o.biasCompensation); err != nil {
 		return nil, err
@@ -222,7 +222,7 @@ func scores(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, 
 	var mv starlark.Value
 	var calibV, reductionV starlark.Value = starlark.None, starlark.None
 	criterion, seed := prune.Nirvana, 0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "calib?", &calibV, "criterion?", &criterion,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "calib?", &calibV, "criterion?", &criterion,
 		"reduction?", &reductionV, "seed?", &seed); err != nil {
 		return nil, err
 	}
@@ -283,7 +283,7 @@ func tensorOf(x []float64) starlark.Value {
 func budget(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var mv starlark.Value
 	sparsity, gamma := 0.5, 3.0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "sparsity?", &sparsity, "gamma?", &gamma); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "sparsity?", &sparsity, "gamma?", &gamma); err != nil {
 		return nil, err
 	}
 	m, err := modelArg(fn, "m", mv)
@@ -311,7 +311,7 @@ func save(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	var mv, rv starlark.Value
 	var dir string
 	dtype := "f32"
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "report", &rv, "dir", &dir, "dtype?", &dtype); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "report", &rv, "dir", &dir, "dtype?", &dtype); err != nil {
 		return nil, err
 	}
 	m, err := modelArg(fn, "m", mv)

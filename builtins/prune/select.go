@@ -24,7 +24,7 @@ func selectCalibration(thread *starlark.Thread, fn *starlark.Builtin, args starl
 	documents, mergeTop := 0, 0
 	separator := "\n\n"
 	o := options{criterion: prune.Nirvana, keepGroup: prune.KeepBest, sparsity: 0.5, gamma: 3.0, align: 8, biasCompensation: true}
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text, "seeds?", &seedsV, "n?", &n,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text, "seeds?", &seedsV, "n?", &n,
 		"length?", &length, "probe?", &probeV, "probe_n?", &probeN, "probe_length?", &probeLength, "probe_seed?", &probeSeed,
 		"criterion?", &o.criterion, "allocation?", &allocV, "sparsity?", &o.sparsity, "gamma?", &o.gamma,
 		"reduction?", &reductionV, "keep_group?", &o.keepGroup, "align?", &o.align,

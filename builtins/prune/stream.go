@@ -24,7 +24,7 @@ func streamScores(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 	var calibV, reductionV, sparsityV starlark.Value = starlark.None, starlark.None, starlark.None
 	criterion, chunk, seed := prune.Nirvana, 1, 0
 	gamma, allocation, keepGroup, align := 3.0, prune.AllocNirvana, prune.KeepBest, 8
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "calib", &calibV, "criterion?", &criterion,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "calib", &calibV, "criterion?", &criterion,
 		"reduction?", &reductionV, "chunk?", &chunk, "seed?", &seed, "sparsity?", &sparsityV, "gamma?", &gamma,
 		"allocation?", &allocation, "keep_group?", &keepGroup, "align?", &align); err != nil {
 		return nil, err

@@ -44,7 +44,7 @@ above it and k < 0 below.`},
 
 func array(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var data starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "data", &data); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "data", &data); err != nil {
 		return nil, err
 	}
 	if v, ok := data.(*Value); ok {
@@ -60,7 +60,7 @@ func array(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 func zeros(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var shape shapeArg
 	var dtype dtypeArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "dtype?", &dtype); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "dtype?", &dtype); err != nil {
 		return nil, err
 	}
 	return Wrap(tensor.New(shape.shape...)), nil
@@ -69,7 +69,7 @@ func zeros(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 func ones(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var shape shapeArg
 	var dtype dtypeArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "dtype?", &dtype); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "dtype?", &dtype); err != nil {
 		return nil, err
 	}
 	return Wrap(tensor.Ones(shape.shape...)), nil
@@ -79,7 +79,7 @@ func full(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	var shape shapeArg
 	var value floatArg
 	var dtype dtypeArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "value", &value, "dtype?", &dtype); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "value", &value, "dtype?", &dtype); err != nil {
 		return nil, err
 	}
 	return Wrap(tensor.Full(float32(value.v), shape.shape...)), nil
@@ -89,7 +89,7 @@ func arange(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, 
 	var start floatArg
 	var stop optFloat
 	step := floatArg{v: 1}
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "start", &start, "stop?", &stop, "step?", &step); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "start", &start, "stop?", &stop, "step?", &step); err != nil {
 		return nil, err
 	}
 	lo, hi := start.v, stop.v
@@ -110,7 +110,7 @@ func linspace(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	var start, stop floatArg
 	num := 50
 	endpoint := true
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "start", &start, "stop", &stop, "num?", &num, "endpoint?", &endpoint); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "start", &start, "stop", &stop, "num?", &num, "endpoint?", &endpoint); err != nil {
 		return nil, err
 	}
 	if num < 0 {
@@ -126,7 +126,7 @@ func linspace(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 func eye(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var n, k int
 	var m starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "n", &n, "m?", &m, "k?", &k); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "n", &n, "m?", &m, "k?", &k); err != nil {
 		return nil, err
 	}
 	cols := n

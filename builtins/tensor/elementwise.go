@@ -80,7 +80,7 @@ func unaryBuiltin(name string, f func(t *tensor.Tensor) *tensor.Tensor, doc stri
 func gelu(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x tensorArg
 	approximate := "none"
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "approximate?", &approximate); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "approximate?", &approximate); err != nil {
 		return nil, err
 	}
 	if approximate != "none" && approximate != "tanh" {
@@ -92,7 +92,7 @@ func gelu(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 func clip(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x tensorArg
 	var lo, hi optFloat
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "min?", &lo, "max?", &hi); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "min?", &lo, "max?", &hi); err != nil {
 		return nil, err
 	}
 	l, h := float32(math.Inf(-1)), float32(math.Inf(1))
@@ -123,7 +123,7 @@ func unpackPair(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tup
 		return x, y, nil
 	}
 	var x, y tensorArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "y", &y); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "y", &y); err != nil {
 		return nil, nil, err
 	}
 	return x.t, y.t, nil
@@ -139,7 +139,7 @@ func unpackOne(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tupl
 		return x, nil
 	}
 	var x tensorArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
 	return x.t, nil

@@ -39,7 +39,7 @@ and no reduce, the last write in row-major order wins.`},
 
 func where(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var cond, x, y tensorArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "cond", &cond, "x", &x, "y", &y); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "cond", &cond, "x", &x, "y", &y); err != nil {
 		return nil, err
 	}
 	out, err := tensor.Where(cond.t, x.t, y.t)
@@ -52,7 +52,7 @@ func where(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 func maskedFill(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x, mask tensorArg
 	var value floatArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "mask", &mask, "value", &value); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "mask", &mask, "value", &value); err != nil {
 		return nil, err
 	}
 	out, err := tensor.MaskedFill(x.t, mask.t, float32(value.v))
@@ -65,7 +65,7 @@ func maskedFill(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 func indexSelect(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x, indices tensorArg
 	var axis int
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis", &axis, "indices", &indices); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis", &axis, "indices", &indices); err != nil {
 		return nil, err
 	}
 	out, err := tensor.IndexSelect(x.t, axis, indices.t)
@@ -78,7 +78,7 @@ func indexSelect(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 func gather(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x, index tensorArg
 	var axis int
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis", &axis, "index", &index); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis", &axis, "index", &index); err != nil {
 		return nil, err
 	}
 	out, err := tensor.Gather(x.t, axis, index.t)
@@ -92,7 +92,7 @@ func scatter(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 	var x, index, src tensorArg
 	var axis int
 	var reduce starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis", &axis, "index", &index, "src", &src, "reduce?", &reduce); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis", &axis, "index", &index, "src", &src, "reduce?", &reduce); err != nil {
 		return nil, err
 	}
 	add := false

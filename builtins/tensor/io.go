@@ -49,7 +49,7 @@ func fileKind(fn *starlark.Builtin, path string) (string, error) {
 func loadFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path string
 	var name starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "name?", &name); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "name?", &name); err != nil {
 		return nil, err
 	}
 	want := ""
@@ -167,7 +167,7 @@ func saveFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	var data starlark.Value
 	dtype := "f32"
 	compressed := false
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "data", &data, "dtype?", &dtype, "compressed?", &compressed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "data", &data, "dtype?", &dtype, "compressed?", &compressed); err != nil {
 		return nil, err
 	}
 	abs, err := host.Get(thread).WritePath(fn.Name(), path)

@@ -78,7 +78,7 @@ func (a *seedArg) rng(thread *starlark.Thread) *tensor.RNG {
 
 func manualSeed(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var seed seedArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "seed", &seed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "seed", &seed); err != nil {
 		return nil, err
 	}
 	if !seed.set {
@@ -92,7 +92,7 @@ func manualSeed(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 func randUniform(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var shape shapeArg
 	var seed seedArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "seed?", &seed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "seed?", &seed); err != nil {
 		return nil, err
 	}
 	return Wrap(tensor.Rand(seed.rng(thread), shape.shape...)), nil
@@ -101,7 +101,7 @@ func randUniform(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 func randNormal(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var shape shapeArg
 	var seed seedArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "seed?", &seed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "shape", &shape, "seed?", &seed); err != nil {
 		return nil, err
 	}
 	return Wrap(tensor.Randn(seed.rng(thread), shape.shape...)), nil
@@ -111,7 +111,7 @@ func randInt(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 	var low, high int
 	var shape shapeArg
 	var seed seedArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "low", &low, "high", &high, "shape", &shape, "seed?", &seed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "low", &low, "high", &high, "shape", &shape, "seed?", &seed); err != nil {
 		return nil, err
 	}
 	if high <= low {
@@ -127,7 +127,7 @@ func randInt(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 func permutation(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var n int
 	var seed seedArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "n", &n, "seed?", &seed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "n", &n, "seed?", &seed); err != nil {
 		return nil, err
 	}
 	if n < 0 || n > 1<<24 {

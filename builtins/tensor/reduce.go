@@ -56,7 +56,7 @@ func reduceBuiltin(name string, f func(t *tensor.Tensor, axes []int, keepdims bo
 			var x tensorArg
 			var axis axesArg
 			keepdims := false
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis, "keepdims?", &keepdims); err != nil {
+			if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis, "keepdims?", &keepdims); err != nil {
 				return nil, err
 			}
 			out, err := f(x.t, axis.axes, keepdims)
@@ -74,7 +74,7 @@ func varianceBuiltin(f func(t *tensor.Tensor, axes []int, ddof int, keepdims boo
 		var axis axesArg
 		ddof := 0
 		keepdims := false
-		if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis, "ddof?", &ddof, "keepdims?", &keepdims); err != nil {
+		if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis, "ddof?", &ddof, "keepdims?", &keepdims); err != nil {
 			return nil, err
 		}
 		if ddof < 0 {
@@ -93,7 +93,7 @@ func norm(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	ord := floatArg{v: 2}
 	var axis axesArg
 	keepdims := false
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "ord?", &ord, "axis?", &axis, "keepdims?", &keepdims); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "ord?", &ord, "axis?", &axis, "keepdims?", &keepdims); err != nil {
 		return nil, err
 	}
 	if math.IsNaN(ord.v) || (ord.v < 0 && !math.IsInf(ord.v, -1)) {
@@ -111,7 +111,7 @@ func argBuiltin(f func(t *tensor.Tensor, axes []int, keepdims bool) (*tensor.Ten
 		var x tensorArg
 		var axis starlark.Value = starlark.None
 		keepdims := false
-		if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis, "keepdims?", &keepdims); err != nil {
+		if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis, "keepdims?", &keepdims); err != nil {
 			return nil, err
 		}
 		var axes []int
@@ -141,7 +141,7 @@ func axisBuiltin(name string, f func(t *tensor.Tensor, axis int) (*tensor.Tensor
 		Fn: func(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			var x tensorArg
 			axis := -1
-			if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis); err != nil {
+			if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis); err != nil {
 				return nil, err
 			}
 			if x.t.Ndim() == 0 {
@@ -159,7 +159,7 @@ func axisBuiltin(name string, f func(t *tensor.Tensor, axis int) (*tensor.Tensor
 func cumsum(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x tensorArg
 	var axis starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis); err != nil {
 		return nil, err
 	}
 	t, a := x.t, 0

@@ -66,7 +66,7 @@ Returns the single value of a one-element tensor as a float.`},
 
 func matmul(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x, y tensorArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "y", &y); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "y", &y); err != nil {
 		return nil, err
 	}
 	out, err := tensor.MatmulContext(host.Context(thread), x.t, y.t)
@@ -79,7 +79,7 @@ func matmul(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, 
 func transpose(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x tensorArg
 	var a0, a1 starlark.Value = starlark.None, starlark.None
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis0?", &a0, "axis1?", &a1); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis0?", &a0, "axis1?", &a1); err != nil {
 		return nil, err
 	}
 	if a0 == starlark.None && a1 == starlark.None {
@@ -169,7 +169,7 @@ func reshape(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 
 func flatten(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x tensorArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
 	out, err := x.t.Reshape(-1)
@@ -202,7 +202,7 @@ func tensorList(fn *starlark.Builtin, param string, v starlark.Value) ([]*tensor
 func concat(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var list starlark.Value
 	axis := 0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "tensors", &list, "axis?", &axis); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "tensors", &list, "axis?", &axis); err != nil {
 		return nil, err
 	}
 	ts, err := tensorList(fn, "tensors", list)
@@ -219,7 +219,7 @@ func concat(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, 
 func stack(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var list starlark.Value
 	axis := 0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "tensors", &list, "axis?", &axis); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "tensors", &list, "axis?", &axis); err != nil {
 		return nil, err
 	}
 	ts, err := tensorList(fn, "tensors", list)
@@ -237,7 +237,7 @@ func split(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 	var x tensorArg
 	var size intsArg
 	axis := 0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "size", &size, "axis?", &axis); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "size", &size, "axis?", &axis); err != nil {
 		return nil, err
 	}
 	var parts []*tensor.Tensor
@@ -265,7 +265,7 @@ func sliceBuiltin(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 	var axis int
 	var start, stop starlark.Value = starlark.None, starlark.None
 	step := 1
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis", &axis, "start?", &start, "stop?", &stop, "step?", &step); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis", &axis, "start?", &start, "stop?", &stop, "step?", &step); err != nil {
 		return nil, err
 	}
 	if step <= 0 {
@@ -305,7 +305,7 @@ func sliceBuiltin(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 
 func contiguous(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x tensorArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
 	return Wrap(x.t.Contiguous()), nil
@@ -313,7 +313,7 @@ func contiguous(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 
 func cloneBuiltin(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x tensorArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
 	return Wrap(x.t.Clone()), nil
@@ -321,7 +321,7 @@ func cloneBuiltin(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 
 func tolist(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x tensorArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
 	return toList(x.t), nil
@@ -329,7 +329,7 @@ func tolist(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, 
 
 func item(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var x tensorArg
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
 	if x.t.Size() != 1 {

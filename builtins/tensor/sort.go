@@ -31,7 +31,7 @@ func sortBuiltin(indices bool) host.Func {
 		var x tensorArg
 		axis := -1
 		descending := false
-		if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis, "descending?", &descending); err != nil {
+		if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "axis?", &axis, "descending?", &descending); err != nil {
 			return nil, err
 		}
 		if x.t.Ndim() == 0 {
@@ -53,7 +53,7 @@ func topk(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	var k int
 	axis := -1
 	largest := true
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "k", &k, "axis?", &axis, "largest?", &largest); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "k", &k, "axis?", &axis, "largest?", &largest); err != nil {
 		return nil, err
 	}
 	if x.t.Ndim() == 0 {
@@ -71,7 +71,7 @@ func kthvalue(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	var k int
 	axis := -1
 	keepdims := false
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "k", &k, "axis?", &axis, "keepdims?", &keepdims); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x, "k", &k, "axis?", &axis, "keepdims?", &keepdims); err != nil {
 		return nil, err
 	}
 	if x.t.Ndim() == 0 {
