@@ -417,6 +417,9 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	if log.g.g != g.g {
 		return nil, host.Errorf(fn, "log: got a log of another graph, want one simulated or loaded on this graph")
 	}
+	if len(log.logs) == 0 {
+		return nil, host.Errorf(fn, "log: got an empty query log, want at least one user with 3 or more queries")
+	}
 	methods, err := host.StringList(fn, "methods", methodsV)
 	if err != nil {
 		return nil, err
