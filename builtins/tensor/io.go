@@ -26,7 +26,9 @@ are converted to float32. The path must be readable under the sandbox, and
 it is recorded with its sha256 as an input of the run.`},
 	{Name: "save_file", Fn: saveFile, Doc: `save_file(path, data, dtype="f32", compressed=False)
 
-Writes tensors atomically to a .npy, .npz or .safetensors file.
+Writes tensors atomically to a .npy, .npz or .safetensors file and returns
+its absolute path (relative reads resolve against the recipe's folder, so
+read the file back through that path).
 
 The format follows the extension. .npy takes one tensor; .npz and
 .safetensors take a dict of name to tensor, and a single tensor is saved
@@ -213,7 +215,7 @@ func saveFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)
 	}
-	return starlark.None, nil
+	return starlark.String(abs), nil
 }
 
 type namedTensor struct {
