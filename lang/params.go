@@ -134,5 +134,42 @@ func convertOverride(name, text string, def starlark.Value) (starlark.Value, err
 	if err != nil || v.Type() != def.Type() {
 		return nil, bad("a " + def.Type() + " literal")
 	}
+	if elem := elementType(def); elem != "" {
+		if err := checkElements(v, elem); err != nil {
+			return nil, bad(fmt.Sprintf("a %s of %ss (%v)", def.Type(), elem, err))
+		}
+	}
 	return v, nil
+}
+
+// elementType returns the type shared by every element of a non-empty list
+// or tuple default, or "" when there is none to check against.
+func elementType(def starlark.Value) string {
+	seq, ok := def.(starlark.Indexable)
+	if !ok || seq.Len() == 0 {
+		return ""
+	}
+	t := seq.Index(0).Type()
+	for i := 1; i < seq.Len(); i++ {
+		if seq.Index(i).Type() != t {
+			return ""
+		}
+	}
+	return t
+}
+
+// checkElements reports the first element of v whose type differs from
+// elem; an int is accepted where floats are expected.
+func checkElements(v starlark.Value, elem string) error {
+	seq, ok := v.(starlark.Indexable)
+	if !ok {
+		return nil
+	}
+	for i := 0; i < seq.Len(); i++ {
+		t := seq.Index(i).Type()
+		if t != elem && !(elem == "float" && t == "int") {
+			return fmt.Errorf("element %d is a %s", i, t)
+		}
+	}
+	return nil
 }

@@ -58,6 +58,7 @@ print(p.n, p.rate, p.name, p.flag, p.sizes)
 		{"bad int", []string{"n=x"}, "", "--set n=x: want an integer like the default 3"},
 		{"bad list", []string{"sizes=4"}, "", "want a list literal"},
 		{"bad bool", []string{"flag=maybe"}, "", "want true or false"},
+		{"bad list element", []string{`sizes=["a"]`}, "", "want a list of ints (element 0 is a string)"},
 		{"missing value", []string{"n"}, "", "want name=value"},
 	}
 	for _, tc := range tests {
