@@ -23,7 +23,7 @@ var FileOptions = &syntax.FileOptions{
 	Recursion:       true,
 }
 
-// Universe returns the predeclared names every file sees, apart from the
+// Universe returns the predeclared names available to every file, apart from the
 // per-run params and report builtins: the registered modules, struct,
 // math and json.
 func Universe() starlark.StringDict {

@@ -8,7 +8,7 @@ import (
 )
 
 // ErrorText formats an error for a user: the Starlark backtrace with
-// file:line:col when there is one, and the builtin's name said once
+// file:line:col when there is one, and the builtin's name written once
 // (go.starlark.net writes "Error in f: " before messages that already start
 // with "f: ").
 func ErrorText(err error) string {
@@ -24,7 +24,7 @@ func ErrorText(err error) string {
 const maxFrames = 40
 
 // shortenBacktrace keeps the first and last frames of a long traceback and
-// says how many were left out.
+// reports how many were left out.
 func shortenBacktrace(text string) string {
 	lines := strings.Split(text, "\n")
 	if len(lines) <= maxFrames+2 {

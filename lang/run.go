@@ -48,7 +48,7 @@ type Options struct {
 	Stderr     io.Writer
 }
 
-// Result is what a run produced.
+// Result holds the reported metrics of a run.
 type Result struct {
 	Metrics map[string]any
 	// Interrupted is set when the run was cancelled or timed out.
@@ -101,7 +101,7 @@ type runRecord struct {
 // Run executes a recipe with the sandbox and limits of opts. ctx cancels it
 // (Ctrl-C); opts.Timeout adds a deadline. With opts.OutDir set, outputs are
 // staged in a temporary folder beside it and moved in only when the run
-// succeeds; a failed or interrupted run leaves only run.json, with its
+// succeeds. A failed or interrupted run leaves only run.json, with its
 // status and error.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	start := time.Now()
@@ -198,7 +198,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		re := &RunError{Msg: msg}
 		var ee *starlark.EvalError
 		if errors.As(stopped, &ee) {
-			// The backtrace says where the recipe was when it stopped.
+			// The backtrace gives the recipe position where it stopped.
 			re.Backtrace = ErrorText(ee)
 			if running != "" {
 				re.Backtrace += "\n(interrupted while running " + running + ")"

@@ -28,7 +28,7 @@ const help = `pare REPL: Starlark with pare's modules (tensor, nn, llm, prune, o
 Multi-line blocks (def, for, if) end with an empty line.`
 
 // Run starts a session reading stdin. On a terminal it uses line editing,
-// tab completion and history in the user's config folder; otherwise it reads
+// tab completion and history in the user's config folder. Otherwise it reads
 // lines and prints results, so input can be piped in.
 func Run(stdin io.Reader, stdout, stderr io.Writer) error {
 	in, err := lang.NewInteractive(stdout, stderr)

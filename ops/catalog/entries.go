@@ -1,7 +1,7 @@
 package catalog
 
 // The files below are those of the project's data folder, with sizes and
-// sha256 checked against the files; the addresses point at the public
+// sha256 checked against the files. The addresses point at the public
 // repositories, pinned to a commit, that they were taken from.
 
 const (
