@@ -93,7 +93,7 @@ func lookupBackend(name string) (*gemmBackend, error) {
 }
 
 // SgemmWith is Sgemm on the named backend (see Backends) with at most
-// threads goroutines. A named backend runs every size itself, without
+// threads goroutines (threads <= 0 means GOMAXPROCS). A named backend runs every size itself, without
 // Sgemm's unpacked path for small products. The empty name selects the
 // default backend, small-product path included. SgemmWith returns an error
 // only for an unknown backend name and panics on invalid matrix arguments
@@ -107,6 +107,9 @@ func SgemmWith(backend string, threads int, transA, transB bool, m, n, k int, al
 	bk, err := lookupBackend(backend)
 	if err != nil {
 		return err
+	}
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
 	}
 	bk.sgemm(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	return nil
