@@ -16,7 +16,7 @@ import (
 type gemmBackend struct {
 	name   string
 	packed *packedGemm
-	// external runs the whole product; set only for library backends.
+	// external runs the whole product. Only library backends set it.
 	external func(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
 

@@ -59,7 +59,7 @@ const closedBit = 1 << 40
 // goroutines. A job's function takes its work from shared counters, so it is
 // correct whatever number of helpers join it.
 type workerPool struct {
-	mu      sync.Mutex // serialises jobs; callers that find it held spawn goroutines
+	mu      sync.Mutex // serialises jobs, and callers that find it held spawn goroutines
 	job     atomic.Pointer[poolJob]
 	seq     atomic.Uint64 // incremented for each job
 	helpers []*poolHelper
@@ -82,8 +82,8 @@ var pool = &workerPool{}
 
 // runParallel calls fn on the caller's goroutine and on up to workers-1 other
 // goroutines at once, and returns when every call has returned. fn must share
-// its work through atomics; a helper that starts after the caller's call has
-// returned does not run fn at all.
+// its work through atomics, because a helper that starts after the caller's
+// call has returned does not run fn at all.
 func runParallel(workers int, fn func()) {
 	if workers <= 1 {
 		fn()
