@@ -157,3 +157,32 @@ func TestUnpackArgsFloatAcceptsInt(t *testing.T) {
 		t.Fatalf("UnpackArgs(gamma=\"a\") error = %v, want got string, want float", err)
 	}
 }
+
+func TestTextArg(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "small.txt"), []byte("file text"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes"), []byte("notes text"), 0o644)
+	s := NewSession(t.Context())
+	s.BaseDir = dir
+	s.Sandbox.Read = []string{mustResolve(t, dir)}
+	tests := []struct{ in, want, wantErr string }{
+		{"small.txt", "file text", ""},
+		{"notes", "notes text", ""},
+		{"Once upon a time.", "Once upon a time.", ""},
+		{"hello", "hello", ""},
+		{"smal.txt", "", `file "smal.txt" not found`},
+		{"/etc/passwd", "", "sandbox: reading /etc/passwd is not allowed"},
+	}
+	for _, tc := range tests {
+		got, err := s.TextArg("m.f", "text", tc.in)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("TextArg(%q) error = %v, want it to contain %q", tc.in, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("TextArg(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}

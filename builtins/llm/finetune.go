@@ -36,7 +36,7 @@ func finetune(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	var targetsV starlark.Value = starlark.None
 	seed := 0
 	plotName := "finetune_loss.png"
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text,
 		"steps?", &o.Steps, "batch_size?", &o.BatchSize, "seq_len?", &o.SeqLen, "grad_accum?", &o.GradAccum,
 		"lr?", &o.LR, "warmup?", &o.WarmupSteps, "min_lr_ratio?", &o.MinLRRatio, "weight_decay?", &o.WeightDecay,
 		"grad_clip?", &o.GradClip, "held_out?", &o.HeldOut, "eval_every?", &evalEveryV, "eval_windows?", &o.EvalWindows,

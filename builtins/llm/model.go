@@ -72,7 +72,7 @@ func (v *Model) Attr(name string) (starlark.Value, error) {
 		return method(v.save), nil
 	case "num_params":
 		return method(func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-			if err := starlark.UnpackArgs(fn.Name(), args, kw); err != nil {
+			if err := host.UnpackArgs(fn.Name(), args, kw); err != nil {
 				return nil, err
 			}
 			return starlark.MakeInt(v.m.NumParams()), nil
@@ -123,7 +123,7 @@ func kvHeads(c *llm.Config) []int {
 // logits(ids)
 func (v *Model) logits(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var idsV starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "ids", &idsV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "ids", &idsV); err != nil {
 		return nil, err
 	}
 	ids, B, T, err := batchIDs(idsV)
@@ -146,7 +146,7 @@ func (v *Model) generate(thread *starlark.Thread, fn *starlark.Builtin, args sta
 	maxTokens := 64
 	temperature, topP := 0.0, 1.0
 	seed := 0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "prompt?", &prompt, "max_tokens?", &maxTokens,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "prompt?", &prompt, "max_tokens?", &maxTokens,
 		"temperature?", &temperature, "top_p?", &topP, "seed?", &seed); err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (v *Model) generate(thread *starlark.Thread, fn *starlark.Builtin, args sta
 func (v *Model) save(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var dir string
 	dtype := "bf16"
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "dir", &dir, "dtype?", &dtype); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "dir", &dir, "dtype?", &dtype); err != nil {
 		return nil, err
 	}
 	if dtype != "f32" && dtype != "bf16" && dtype != "f16" {
@@ -229,7 +229,7 @@ func (v *Tokenizer) Attr(name string) (starlark.Value, error) {
 		return starlark.NewBuiltin("llm.tokenizer.encode", host.Recover(func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var text string
 			bos, eos := true, false
-			if err := starlark.UnpackArgs(fn.Name(), args, kw, "text", &text, "bos?", &bos, "eos?", &eos); err != nil {
+			if err := host.UnpackArgs(fn.Name(), args, kw, "text", &text, "bos?", &bos, "eos?", &eos); err != nil {
 				return nil, err
 			}
 			return intList(v.t.Encode(text, bos, eos)), nil
@@ -237,7 +237,7 @@ func (v *Tokenizer) Attr(name string) (starlark.Value, error) {
 	case "decode":
 		return starlark.NewBuiltin("llm.tokenizer.decode", host.Recover(func(_ *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			var idsV starlark.Value
-			if err := starlark.UnpackArgs(fn.Name(), args, kw, "ids", &idsV); err != nil {
+			if err := host.UnpackArgs(fn.Name(), args, kw, "ids", &idsV); err != nil {
 				return nil, err
 			}
 			ids, err := intsOf(idsV)

@@ -5,7 +5,6 @@ package llm
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -75,23 +74,10 @@ tokens at uniform random offsets, seeded. Returns a list of n lists of ids.`},
 	})
 }
 
-// textArg returns text itself, or the contents of the file it names (read
-// through the sandbox and recorded as an input).
+// textArg returns text itself, or the contents of the file it names (see
+// host.Session.TextArg).
 func textArg(thread *starlark.Thread, fn *starlark.Builtin, text string) (string, error) {
-	if !strings.ContainsAny(text, "\n") && len(text) < 4096 {
-		if fi, err := os.Stat(text); err == nil && fi.Mode().IsRegular() {
-			abs, err := host.Get(thread).OpenInput(fn.Name(), text)
-			if err != nil {
-				return "", err
-			}
-			b, err := os.ReadFile(abs)
-			if err != nil {
-				return "", host.Errorf(fn, "%v", err)
-			}
-			return string(b), nil
-		}
-	}
-	return text, nil
+	return host.Get(thread).TextArg(fn.Name(), "text", text)
 }
 
 func modelArg(fn *starlark.Builtin, param string, v starlark.Value) (*llm.Model, error) {
@@ -126,7 +112,7 @@ func load(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	var path string
 	var tokV starlark.Value = starlark.None
 	dtype := "f32"
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "tokenizer?", &tokV, "dtype?", &dtype); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "tokenizer?", &tokV, "dtype?", &dtype); err != nil {
 		return nil, err
 	}
 	if dtype != "f32" && dtype != "bf16" {
@@ -181,7 +167,7 @@ func perplexity(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 	var text string
 	window := 512
 	var strideV, maxV starlark.Value = starlark.None, starlark.None
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text, "window?", &window, "stride?", &strideV, "max_tokens?", &maxV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text, "window?", &window, "stride?", &strideV, "max_tokens?", &maxV); err != nil {
 		return nil, err
 	}
 	m, err := modelArg(fn, "m", mv)
@@ -234,7 +220,7 @@ func perplexity(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 
 func kl(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var pv, qv, idsV starlark.Value
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "p", &pv, "q", &qv, "ids", &idsV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "p", &pv, "q", &qv, "ids", &idsV); err != nil {
 		return nil, err
 	}
 	p, err := modelArg(fn, "p", pv)
@@ -260,7 +246,7 @@ func lastword(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	var mv starlark.Value
 	var text string
 	var maxV starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text, "max_passages?", &maxV); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text, "max_passages?", &maxV); err != nil {
 		return nil, err
 	}
 	m, err := modelArg(fn, "m", mv)
@@ -291,7 +277,7 @@ func lastword(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 func multipleChoice(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var mv starlark.Value
 	var path string
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "jsonl_path", &path); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "jsonl_path", &path); err != nil {
 		return nil, err
 	}
 	m, err := modelArg(fn, "m", mv)
@@ -338,7 +324,7 @@ func sampleWindows(thread *starlark.Thread, fn *starlark.Builtin, args starlark.
 	var mv starlark.Value
 	var text string
 	n, length, seed := 32, 128, 0
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text, "n?", &n, "length?", &length, "seed?", &seed); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text, "n?", &n, "length?", &length, "seed?", &seed); err != nil {
 		return nil, err
 	}
 	m, err := modelArg(fn, "m", mv)

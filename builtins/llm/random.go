@@ -31,7 +31,7 @@ func unpackRandom(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.T
 		"hidden_dim?", &c.HiddenDim, "vocab_size?", &c.VocabSize, "max_seq_len?", &c.MaxSeqLen,
 		"qkv_bias?", &qkvBias, "tied_embeddings?", &c.TiedEmbeddings, "seed?", &seed}
 	pairs = append(extra, pairs...)
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, pairs...); err != nil {
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, pairs...); err != nil {
 		return c, 0, err
 	}
 	if seed < 0 {

@@ -21,7 +21,7 @@ func streamPerplexity(thread *starlark.Thread, fn *starlark.Builtin, args starla
 	var path, text, tokPath string
 	window, chunk := 512, 4
 	var maxV starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "text", &text, "tokenizer", &tokPath,
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "text", &text, "tokenizer", &tokPath,
 		"window?", &window, "chunk?", &chunk, "max_tokens?", &maxV); err != nil {
 		return nil, err
 	}

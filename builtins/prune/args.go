@@ -1,7 +1,6 @@
 package prune
 
 import (
-	"os"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -49,24 +48,10 @@ func calibArg(fn *starlark.Builtin, param string, v starlark.Value) (prune.Calib
 	return out, nil
 }
 
-// textArg returns text itself, or the contents of the file it names (read
-// through the sandbox and recorded as an input).
+// textArg returns text itself, or the contents of the file it names (see
+// host.Session.TextArg).
 func textArg(thread *starlark.Thread, fn *starlark.Builtin, text string) (string, error) {
-	if strings.ContainsAny(text, "\n") || len(text) >= 4096 {
-		return text, nil
-	}
-	if fi, err := os.Stat(text); err != nil || !fi.Mode().IsRegular() {
-		return text, nil
-	}
-	abs, err := host.Get(thread).OpenInput(fn.Name(), text)
-	if err != nil {
-		return "", err
-	}
-	b, err := os.ReadFile(abs)
-	if err != nil {
-		return "", host.Errorf(fn, "%v", err)
-	}
-	return string(b), nil
+	return host.Get(thread).TextArg(fn.Name(), "text", text)
 }
 
 func seedsArg(fn *starlark.Builtin, param string, v starlark.Value) ([]uint64, error) {

@@ -344,12 +344,23 @@ func ReadChoiceItems(r io.Reader, name string) ([]ChoiceItem, error) {
 		if s == "" {
 			continue
 		}
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.DisallowUnknownFields()
-		var it ChoiceItem
-		if err := dec.Decode(&it); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", name, line, err)
+		// Extra fields (an id, a source) are common in real data sets and
+		// are ignored; the three used ones must be present.
+		var raw struct {
+			Context *string  `json:"context"`
+			Choices []string `json:"choices"`
+			Label   *int     `json:"label"`
 		}
+		if err := json.Unmarshal([]byte(s), &raw); err != nil {
+			return nil, fmt.Errorf("%s: line %d: invalid record: %v; want {\"context\": string, \"choices\": [strings], \"label\": int}", name, line, err)
+		}
+		switch {
+		case raw.Context == nil:
+			return nil, fmt.Errorf("%s: line %d: missing \"context\"", name, line)
+		case raw.Label == nil:
+			return nil, fmt.Errorf("%s: line %d: missing \"label\"", name, line)
+		}
+		it := ChoiceItem{Context: *raw.Context, Choices: raw.Choices, Label: *raw.Label}
 		if len(it.Choices) < 2 {
 			return nil, fmt.Errorf("%s: line %d: %d choices, want at least 2", name, line, len(it.Choices))
 		}
