@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -235,7 +236,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if runErr != nil {
 			rec.Error = runErr.Error()
 		}
-		if err := finishOutputs(opts.OutDir, staging, runErr == nil, m.values, rec); err != nil && runErr == nil {
+		if err := finishOutputs(opts.OutDir, staging, session.OutDir, runErr == nil, m.values, rec); err != nil && runErr == nil {
 			runErr = err
 		}
 	}
@@ -301,11 +302,23 @@ func newSession(ctx context.Context, recipe string, opts Options) (*host.Session
 
 // finishOutputs writes metrics.json into the staging folder and moves the
 // staged files into out when the run succeeded, then writes run.json.
-func finishOutputs(out, staging string, ok bool, values map[string]any, rec runRecord) error {
+// Reported paths that point into the staging folder (stagedAs is its
+// resolved form) are rewritten to where the files end up.
+func finishOutputs(out, staging, stagedAs string, ok bool, values map[string]any, rec runRecord) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
 	if ok {
+		final, err := filepath.Abs(out)
+		if err != nil {
+			return err
+		}
+		if real, err := filepath.EvalSymlinks(final); err == nil {
+			final = real
+		}
+		for k, v := range values {
+			values[k] = rebase(v, []string{stagedAs, staging}, final)
+		}
 		if err := writeJSON(filepath.Join(staging, "metrics.json"), values); err != nil {
 			return err
 		}
@@ -328,6 +341,30 @@ func finishOutputs(out, staging string, ok bool, values map[string]any, rec runR
 		os.Remove(filepath.Join(out, "metrics.json"))
 	}
 	return writeJSON(filepath.Join(out, "run.json"), rec)
+}
+
+// rebase replaces a leading staging-folder prefix in the strings of v.
+func rebase(v any, from []string, to string) any {
+	switch x := v.(type) {
+	case string:
+		for _, f := range from {
+			if f != "" && (x == f || strings.HasPrefix(x, f+string(filepath.Separator))) {
+				return to + x[len(f):]
+			}
+		}
+		return x
+	case map[string]any:
+		for k, e := range x {
+			x[k] = rebase(e, from, to)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = rebase(e, from, to)
+		}
+		return x
+	}
+	return v
 }
 
 func writeJSON(path string, v any) error {

@@ -107,7 +107,7 @@ load("lib/helpers.star", "double")
 p = params(k=2)
 report(a={"x": double(p.k)}, n=1)
 report(a={"y": 2.5})
-io.write_text("notes.txt", "hello")
+report(notes = io.write_text("notes.txt", "hello"))
 `,
 		"lib/helpers.star": "def double(v):\n    return 2 * v\n",
 	})
@@ -133,6 +133,9 @@ io.write_text("notes.txt", "hello")
 	inputs, _ := r["inputs"].([]any)
 	if len(inputs) != 1 || !strings.HasSuffix(inputs[0].(map[string]any)["path"].(string), "helpers.star") {
 		t.Errorf("run.json inputs = %v, want the loaded helpers.star", inputs)
+	}
+	if got := m["notes"].(string); !strings.HasSuffix(got, filepath.Join("out", "notes.txt")) || strings.Contains(got, ".pare-") {
+		t.Errorf("metrics.json notes = %q, want the final path under --out, not the staging folder", got)
 	}
 	if b, err := os.ReadFile(filepath.Join(out, "notes.txt")); err != nil || string(b) != "hello" {
 		t.Errorf("notes.txt = %q, %v; want hello", b, err)
