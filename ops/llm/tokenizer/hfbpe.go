@@ -120,7 +120,9 @@ func ParseHF(data []byte) (*BPE, error) {
 			t.UnknownID = id
 		}
 	}
-	t.configure(j.Normalizer, j.PreTokenizer)
+	if err := t.configure(j.Normalizer, j.PreTokenizer); err != nil {
+		return nil, err
+	}
 	t.findSpecials(j.PostProcessor)
 	for b := range t.byteID {
 		id, ok := t.Vocab[fmt.Sprintf("<0x%02X>", b)]
@@ -165,9 +167,17 @@ func (t *BPE) parseMerges(raw json.RawMessage) error {
 	return nil
 }
 
-// configure reads the normalizer and pre-tokenizer settings that matter for
-// the two supported variants.
-func (t *BPE) configure(norm, pre map[string]any) {
+// configure reads the normalizer and pre-tokenizer settings of the two
+// supported variants. A component pare does not implement is an error,
+// because ignoring it would encode text differently from the tokenizer the
+// model was trained with.
+func (t *BPE) configure(norm, pre map[string]any) error {
+	var firstErr error
+	fail := func(format string, args ...any) {
+		if firstErr == nil {
+			firstErr = fmt.Errorf("tokenizer: "+format, args...)
+		}
+	}
 	visit := func(m map[string]any, f func(map[string]any)) {
 		if m == nil {
 			return
@@ -185,18 +195,27 @@ func (t *BPE) configure(norm, pre map[string]any) {
 	}
 	visit(norm, func(m map[string]any) {
 		switch m["type"] {
+		case "Sequence":
 		case "Prepend":
-			if m["prepend"] == "▁" {
-				t.PrependMeta = true
+			if m["prepend"] != "▁" {
+				fail("normalizer Prepend of %q is not supported; pare supports prepending \"▁\"", m["prepend"])
+				return
 			}
+			t.PrependMeta = true
 		case "Replace":
-			if p, ok := m["pattern"].(map[string]any); ok && p["String"] == " " && m["content"] == "▁" {
-				t.Metaspace = true
+			p, ok := m["pattern"].(map[string]any)
+			if !ok || p["String"] != " " || m["content"] != "▁" {
+				fail("normalizer Replace %v -> %v is not supported; pare supports replacing \" \" with \"▁\"", m["pattern"], m["content"])
+				return
 			}
+			t.Metaspace = true
+		default:
+			fail("normalizer type %v is not supported; pare supports Sequence, Prepend and Replace (the Llama/Mistral byte-fallback layout)", m["type"])
 		}
 	})
 	visit(pre, func(m map[string]any) {
 		switch m["type"] {
+		case "Sequence":
 		case "Metaspace":
 			t.Metaspace = true
 			if s, _ := m["prepend_scheme"].(string); s != "never" {
@@ -210,17 +229,21 @@ func (t *BPE) configure(norm, pre map[string]any) {
 				t.Split = "gpt2"
 			}
 		case "Split":
-			if p, ok := m["pattern"].(map[string]any); ok {
-				re, _ := p["Regex"].(string)
-				switch {
-				case strings.Contains(re, `\p{N}{1,3}`):
-					t.Split = "llama3"
-				case strings.Contains(re, `[^\r\n\p{L}\p{N}]?\p{L}+`):
-					t.Split = "qwen2"
-				}
+			p, _ := m["pattern"].(map[string]any)
+			re, _ := p["Regex"].(string)
+			switch {
+			case strings.Contains(re, `\p{N}{1,3}`):
+				t.Split = "llama3"
+			case strings.Contains(re, `[^\r\n\p{L}\p{N}]?\p{L}+`):
+				t.Split = "qwen2"
+			default:
+				fail("pre-tokenizer Split pattern %v is not supported; pare supports the GPT-2, Llama-3 and Qwen2 splitting rules", m["pattern"])
 			}
+		default:
+			fail("pre-tokenizer type %v is not supported; pare supports Sequence, Metaspace, ByteLevel and the GPT-2, Llama-3 and Qwen2 Split rules", m["type"])
 		}
 	})
+	return firstErr
 }
 
 // findSpecials takes BOS and EOS from a TemplateProcessing post-processor

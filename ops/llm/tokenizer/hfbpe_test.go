@@ -155,6 +155,9 @@ func TestParseHFRejectsBadInput(t *testing.T) {
 		{"unigram", `{"model": {"type": "Unigram"}}`},
 		{"merge-unknown-token", `{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a z"]}}`},
 		{"negative-id", `{"model": {"type": "BPE", "vocab": {"a": -4}}}`},
+		{"unknown-pre-tokenizer", `{"model": {"type": "BPE", "vocab": {"a": 0}}, "pre_tokenizer": {"type": "Metaspace2"}}`},
+		{"unknown-normalizer", `{"model": {"type": "BPE", "vocab": {"a": 0}}, "normalizer": {"type": "NFKC"}}`},
+		{"unknown-split-regex", `{"model": {"type": "BPE", "vocab": {"a": 0}}, "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "x+"}}}`},
 	}
 	for _, tc := range cases {
 		if _, err := ParseHF([]byte(tc.json)); err == nil {
