@@ -33,7 +33,10 @@ config (dim, n_layers, n_heads, n_kv_heads, head_dim, hidden_dim, vocab_size,
 max_seq_len, layer_heads, layer_kv_heads, layer_hidden, ...) and tokenizer
 (encode(text, bos=True, eos=False), decode(ids)), and methods logits(ids),
 generate(prompt="", max_tokens=64, temperature=0.0, top_p=1.0, seed=0),
-save(dir, dtype="bf16") and num_params().`},
+save(dir, dtype="bf16") and num_params().
+
+Limit: Mistral's sliding-window attention is not applied; attention is fully
+causal, which is exact only for sequences no longer than sliding_window.`},
 			{Name: "perplexity", Fn: perplexity, Doc: `perplexity(m, text, window=512, stride=None, max_tokens=None)
 
 Score text (a string, or the path of a text file) as one BOS-prefixed token
