@@ -190,7 +190,7 @@ func (c *Config) ropeInvFreq() []float64 {
 }
 
 // ParamCount returns the number of parameters cfg implies, in float64 so
-// that absurd configs cannot overflow; loaders compare it with the size of
+// that absurd configs cannot overflow. Loaders compare it with the size of
 // the file before allocating.
 func (c *Config) ParamCount() float64 {
 	d, hd := float64(c.Dim), float64(c.HeadDim)

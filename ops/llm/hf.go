@@ -70,7 +70,7 @@ func configFromHF(h *hfConfig) (Config, error) {
 		BOS: firstID(h.BOSTokenID, 1), EOS: firstID(h.EOSTokenID, 2)}
 	switch h.ModelType {
 	case "llama", "mistral":
-		// NOTE: Mistral's sliding-window attention is not applied; attention
+		// NOTE: Mistral's sliding-window attention is not applied. Attention
 		// is fully causal, which differs only on sequences longer than the
 		// window (sliding_window in config.json, 4096 for Mistral 7B v0.1).
 	case "qwen2":
