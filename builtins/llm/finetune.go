@@ -16,7 +16,7 @@ Fine-tune a copy of m on text (a string or a file path) and return a struct
 with model (the fine-tuned copy; m is unchanged), train_loss and
 held_out_loss (lists of [step, nats per token]), initial_held_out,
 final_held_out, trainable_params and plot (the PNG path under --out, or None
-without --out). Training draws batch_size random windows of seq_len tokens
+without --out or with plot=None). Training draws batch_size random windows of seq_len tokens
 from the first 1 - held_out of the tokens per micro-batch, accumulates
 grad_accum micro-batches per step, clips the global gradient norm to
 grad_clip (<= 0 turns clipping off) and applies AdamW with linear warm-up
@@ -35,14 +35,22 @@ func finetune(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	rank, alpha, dropout := 8, 16.0, 0.05
 	var targetsV starlark.Value = starlark.None
 	seed := 0
-	plotName := "finetune_loss.png"
+	var plotV starlark.Value = starlark.String("finetune_loss.png")
 	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "text", &text,
 		"steps?", &o.Steps, "batch_size?", &o.BatchSize, "seq_len?", &o.SeqLen, "grad_accum?", &o.GradAccum,
 		"lr?", &o.LR, "warmup?", &o.WarmupSteps, "min_lr_ratio?", &o.MinLRRatio, "weight_decay?", &o.WeightDecay,
 		"grad_clip?", &o.GradClip, "held_out?", &o.HeldOut, "eval_every?", &evalEveryV, "eval_windows?", &o.EvalWindows,
 		"lora?", &useLoRA, "rank?", &rank, "alpha?", &alpha, "dropout?", &dropout, "targets?", &targetsV,
-		"seed?", &seed, "plot?", &plotName); err != nil {
+		"seed?", &seed, "plot?", &plotV); err != nil {
 		return nil, err
+	}
+	var plotName string
+	switch p := plotV.(type) {
+	case starlark.String:
+		plotName = string(p)
+	case starlark.NoneType:
+	default:
+		return nil, host.Errorf(fn, "plot: got %s, want a file name under --out or None for no plot", plotV.Type())
 	}
 	m, err := modelArg(fn, "m", mv)
 	if err != nil {
@@ -129,12 +137,12 @@ func finetune(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	}
 	s.RecordSetting("llm.finetune", settings)
 
-	var plotV starlark.Value = starlark.None
+	var plotOut starlark.Value = starlark.None
 	if plotPath != "" {
 		if err := llm.WriteLossPlot(plotPath, res); err != nil {
 			return nil, host.Errorf(fn, "plot: %v", err)
 		}
-		plotV = starlark.String(plotPath)
+		plotOut = starlark.String(plotPath)
 	}
 	return starlarkstruct.FromStringDict(starlark.String("llm.finetune"), starlark.StringDict{
 		"model":            WrapModel(tuned),
@@ -143,7 +151,7 @@ func finetune(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		"initial_held_out": starlark.Float(res.HeldOutLoss[0].Loss),
 		"final_held_out":   starlark.Float(res.HeldOutLoss[len(res.HeldOutLoss)-1].Loss),
 		"trainable_params": starlark.MakeInt(res.TrainableParams),
-		"plot":             plotV,
+		"plot":             plotOut,
 	}), nil
 }
 
