@@ -17,7 +17,8 @@ llm_pruner (one streamed forward and backward pass over calib, chunk
 sequences at a time), magnitude or random. Returns a struct with
 criterion, attn and mlp (one tensor of scores per layer, as prune.scores)
 and, when sparsity is given, kept_kv_groups, kept_mlp_channels, n_attn and
-n_mlp of the allocation (the model itself is not sliced).`
+n_mlp of the allocation. stream scores, allocates and writes the pruned
+model.`
 
 func streamScores(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path string
@@ -44,22 +45,9 @@ func streamScores(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 		return nil, err
 	}
 	session := host.Get(thread)
-	dir, err := session.OpenInput(fn.Name(), path)
+	s, err := openStreamedInput(session, fn, path)
 	if err != nil {
 		return nil, err
-	}
-	files, err := llm.InputFiles(dir, "")
-	if err != nil {
-		return nil, host.Errorf(fn, "path: %v", err)
-	}
-	for _, f := range files {
-		if _, err := session.OpenInput(fn.Name(), f); err != nil {
-			return nil, err
-		}
-	}
-	s, err := llm.OpenStreamed(dir)
-	if err != nil {
-		return nil, host.Errorf(fn, "path: %v", err)
 	}
 	session.RecordSetting(fn.Name(), map[string]any{"criterion": criterion, "reduction": reduction, "chunk": chunk, "seed": seed})
 	sc, err := prune.ScoreStreamed(host.Context(thread), s, calib, prune.ScoreOptions{Criterion: criterion, Reduction: reduction, Seed: uint64(seed)}, chunk)
@@ -106,4 +94,111 @@ func nestedInts(rows [][]int) starlark.Value {
 		out[i] = starlark.NewList(vals)
 	}
 	return starlark.NewList(out)
+}
+
+const streamDoc = `stream(path, calib, dir, criterion="nirvana", allocation=None, sparsity=0.5, gamma=3.0, reduction=None, keep_group="best", align=8, seed=0, chunk=1, dtype=None)
+
+Prune a Hugging Face model folder without loading it and write the pruned
+model to dir. The units are scored as stream_scores does (criterion
+nirvana, snip, llm_pruner, magnitude or random; chunk sequences of calib
+per pass), the budget is allocated as structured allocates it (same
+options, so the kept units are those structured keeps on the loaded
+model), and the pruned model is written one decoder layer at a time: read
+from path, sliced, written as its own safetensors shard. dir receives
+config.json with the per-layer widths, the shards and their index, the
+tokenizer files of path, and the report as pruning.json, as save writes
+them. dtype is f32, bf16 or f16 (None keeps the stored dtype). The folder
+appears complete or not at all, and a relative dir goes under --out.
+Returns a struct with path (the written folder) and report (a
+prune.report).`
+
+func stream(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var path, out string
+	var calibV, allocV, reductionV, dtypeV starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None
+	chunk := 1
+	o := options{criterion: prune.Nirvana, keepGroup: prune.KeepBest, sparsity: 0.5, gamma: 3.0, align: 8}
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "calib", &calibV, "dir", &out,
+		"criterion?", &o.criterion, "allocation?", &allocV, "sparsity?", &o.sparsity, "gamma?", &o.gamma,
+		"reduction?", &reductionV, "keep_group?", &o.keepGroup, "align?", &o.align, "seed?", &o.seed,
+		"chunk?", &chunk, "dtype?", &dtypeV); err != nil {
+		return nil, err
+	}
+
+	var err error
+	if o.allocation, err = optionalString(fn, "allocation", allocV); err != nil {
+		return nil, err
+	}
+	if o.reduction, err = optionalString(fn, "reduction", reductionV); err != nil {
+		return nil, err
+	}
+	dtype, err := optionalString(fn, "dtype", dtypeV)
+	if err != nil {
+		return nil, err
+	}
+	if dtype != "" {
+		if err := checkChoice(fn, "dtype", dtype, []string{"f32", "bf16", "f16"}); err != nil {
+			return nil, err
+		}
+	}
+	if chunk < 0 {
+		return nil, host.Errorf(fn, "chunk: got %d, want an int >= 0", chunk)
+	}
+	opt, err := o.check(fn)
+	if err != nil {
+		return nil, err
+	}
+	calib, err := calibArg(fn, "calib", calibV)
+	if err != nil {
+		return nil, err
+	}
+
+	session := host.Get(thread)
+	s, err := openStreamedInput(session, fn, path)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := session.WritePath(fn.Name(), out)
+	if err != nil {
+		return nil, err
+	}
+
+	record(thread, fn, opt)
+	session.RecordSetting(fn.Name(), map[string]any{"chunk": chunk, "dtype": dtype, "dir": dst})
+	rep, err := prune.StructuredStreamed(host.Context(thread), s, calib, opt, chunk, dst, dtype)
+	if err != nil {
+		return nil, opsError(fn, err)
+	}
+	rv, err := newReport(rep)
+	if err != nil {
+		return nil, err
+	}
+	return host.Struct("prune.stream_result", starlark.StringDict{"path": starlark.String(dst), "report": rv}), nil
+}
+
+// openStreamedInput records every file of the model folder at path as an
+// input (weights, config and tokenizer files) and opens it for streaming.
+func openStreamedInput(session *host.Session, fn *starlark.Builtin, path string) (*llm.Streamed, error) {
+	dir, err := session.OpenInput(fn.Name(), path)
+	if err != nil {
+		return nil, err
+	}
+	files, err := llm.InputFiles(dir, "")
+	if err != nil {
+		return nil, host.Errorf(fn, "path: %v", err)
+	}
+	for _, f := range files {
+		if _, err := session.OpenInput(fn.Name(), f); err != nil {
+			return nil, err
+		}
+	}
+	s, err := llm.OpenStreamed(dir)
+	if err != nil {
+		return nil, host.Errorf(fn, "path: %v", err)
+	}
+	for _, f := range s.TokenizerFiles() {
+		if _, err := session.OpenInput(fn.Name(), f); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
