@@ -70,6 +70,26 @@ func seedsArg(fn *starlark.Builtin, param string, v starlark.Value) ([]uint64, e
 	return out, nil
 }
 
+// layerRangeArg converts None or a [start, end) pair of ints.
+func layerRangeArg(fn *starlark.Builtin, param string, v starlark.Value) (*prune.LayerRange, error) {
+	if v == nil || v == starlark.None {
+		return nil, nil
+	}
+	seq, ok := v.(starlark.Indexable)
+	if _, isString := v.(starlark.String); !ok || isString || seq.Len() != 2 {
+		return nil, host.Errorf(fn, "%s: got %s, want None or a [start, end) pair of layer indices", param, v.String())
+	}
+	var r [2]int
+	for i := range r {
+		n, err := starlark.AsInt32(seq.Index(i))
+		if err != nil {
+			return nil, host.Errorf(fn, "%s[%d]: got %s, want an int layer index", param, i, seq.Index(i).Type())
+		}
+		r[i] = n
+	}
+	return &prune.LayerRange{Start: r[0], End: r[1]}, nil
+}
+
 func optionalString(fn *starlark.Builtin, param string, v starlark.Value) (string, error) {
 	if v == nil || v == starlark.None {
 		return "", nil

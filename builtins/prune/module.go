@@ -51,7 +51,7 @@ threshold; each layer's kept MLP channels round up to a multiple of align.
 Returns a struct with model (the pruned copy; m is unchanged) and report
 (a prune.report).`
 
-const structuredDoc = `structured(m, calib=None, criterion="nirvana", allocation=None, sparsity=0.5, gamma=3.0, reduction=None, keep_group="best", align=8, seed=0, bias_compensation=True)
+const structuredDoc = `structured(m, calib=None, criterion="nirvana", allocation=None, sparsity=0.5, gamma=3.0, reduction=None, keep_group="best", align=8, seed=0, bias_compensation=True, attn_layers=None, mlp_layers=None)
 
 Prune m with a criterion through NIRVANA's units, allocation and slicing:
 nirvana, magnitude (|w|), snip (|w · ∂L/∂w|, L the next-token cross-entropy),
@@ -59,7 +59,17 @@ wanda_sp, flap, llm_pruner (|w·g − ½w²g²|), random (seeded by seed) or
 shortgpt (removes the ⌊sparsity · n_layers⌋ blocks of lowest block
 influence). allocation None uses the criterion's own: uniform for wanda_sp
 and llm_pruner, standardized for flap, nirvana otherwise. calib may be None
-for magnitude and random. Returns a struct with model and report.`
+for magnitude and random. With bias_compensation (flap only), the pruned
+model gets o_proj and down_proj biases b += W[:, removed] · mean(X[:,
+removed]) over the calibration batch, as FLAP does; the report's
+bias_compensation says "applied" or "off". attn_layers and mlp_layers,
+each None or a [start, end) pair, restrict the pruning of KV groups and MLP
+channels to those layers (LLM-Pruner's block_attention_layer_start/end and
+block_mlp_layer_start/end; uniform allocation only), and the whole
+sparsity budget is spent in them. None means the criterion's default:
+for llm_pruner under the uniform allocation, layers [round(n·4/32),
+n − round(n·2/32)) of n (LLM-Pruner's [4, 30) of 32), every layer
+otherwise. Returns a struct with model and report.`
 
 const selectDoc = `select_calibration(m, text, seeds=[0, 1, 2, 3, 4, 5, 6, 7], n=32, length=128, probe=None, probe_n=128, probe_length=64, probe_seed=42, criterion="nirvana", allocation=None, sparsity=0.5, gamma=3.0, reduction=None, keep_group="best", align=8, documents=0, separator="\n\n", merge_top=0)
 
@@ -104,6 +114,7 @@ type options struct {
 	sparsity, gamma                             float64
 	align, seed                                 int
 	biasCompensation                            bool
+	attnLayers, mlpLayers                       *prune.LayerRange
 }
 
 func (o *options) check(fn *starlark.Builtin) (prune.Options, error) {
@@ -137,7 +148,7 @@ func (o *options) check(fn *starlark.Builtin) (prune.Options, error) {
 	}
 	return prune.Options{Criterion: o.criterion, Reduction: o.reduction, Allocation: o.allocation,
 		Sparsity: o.sparsity, Gamma: o.gamma, KeepGroup: o.keepGroup, Align: o.align,
-		Seed: uint64(o.seed), BiasCompensation: o.biasCompensation}, nil
+		Seed: uint64(o.seed), BiasCompensation: o.biasCompensation, AttnLayers: o.attnLayers, MLPLayers: o.mlpLayers}, nil
 }
 
 // opsError rewraps an ops/prune error under the builtin's name.
@@ -152,6 +163,7 @@ func record(thread *starlark.Thread, fn *starlark.Builtin, o prune.Options) {
 	host.Get(thread).RecordSetting(fn.Name(), map[string]any{
 		"criterion": o.Criterion, "reduction": o.Reduction, "allocation": o.Allocation, "sparsity": o.Sparsity,
 		"gamma": o.Gamma, "keep_group": o.KeepGroup, "align": o.Align, "seed": o.Seed, "bias_compensation": o.BiasCompensation,
+		"attn_layers": o.AttnLayers, "mlp_layers": o.MLPLayers,
 	})
 }
 
@@ -182,13 +194,21 @@ func nirvana(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 func structured(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var mv starlark.Value
 	var calibV, allocV, reductionV starlark.Value = starlark.None, starlark.None, starlark.None
+	var attnV, mlpV starlark.Value = starlark.None, starlark.None
 	o := options{criterion: prune.Nirvana, keepGroup: prune.KeepBest, sparsity: 0.5, gamma: 3.0, align: 8, biasCompensation: true}
 	if err := host.UnpackArgs(fn.Name(), args, kwargs, "m", &mv, "calib?", &calibV, "criterion?", &o.criterion,
 		"allocation?", &allocV, "sparsity?", &o.sparsity, "gamma?", &o.gamma, "reduction?", &reductionV,
-		"keep_group?", &o.keepGroup, "align?", &o.align, "seed?", &o.seed, "bias_compensation?", &o.biasCompensation); err != nil {
+		"keep_group?", &o.keepGroup, "align?", &o.align, "seed?", &o.seed, "bias_compensation?", &o.biasCompensation,
+		"attn_layers?", &attnV, "mlp_layers?", &mlpV); err != nil {
 		return nil, err
 	}
 	var err error
+	if o.attnLayers, err = layerRangeArg(fn, "attn_layers", attnV); err != nil {
+		return nil, err
+	}
+	if o.mlpLayers, err = layerRangeArg(fn, "mlp_layers", mlpV); err != nil {
+		return nil, err
+	}
 	if o.allocation, err = optionalString(fn, "allocation", allocV); err != nil {
 		return nil, err
 	}

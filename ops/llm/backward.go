@@ -74,14 +74,14 @@ func (m *Model) blockBackward(l int, lw, g *LayerWeights, lc *layerCache, cache 
 		return dx
 	}
 
-	dAct := back("down", dOut, lc.act, lw.WDown, g.WDown, nil, nil)
+	dAct := back("down", dOut, lc.act, lw.WDown, g.WDown, g.BDown, nil)
 	dGate, dUp := swigluBackward(dAct, lc.gate, lc.up, n, h)
 	dxn2 := back("gate", dGate, lc.xn2, lw.WGate, g.WGate, nil, nil)
 	back("up", dUp, lc.xn2, lw.WUp, g.WUp, nil, dxn2)
 	dx2 := dOut
 	rmsNormBackward(dxn2, lc.x2, lc.rstd2, n, d, lw.MLPNorm, g.MLPNorm, dx2)
 
-	dAtt := back("o", dx2, lc.att, lw.WO, g.WO, nil, nil)
+	dAtt := back("o", dx2, lc.att, lw.WO, g.WO, g.BO, nil)
 	shape := attnShape{B: B, T: T, heads: heads, kvHs: kvHs, hd: hd, mask: cache.Mask}
 	dq, dk, dv := attentionBackward(dAtt, lc.q, lc.k, lc.v, lc.probs, shape)
 	applyRope(dq, n, heads, hd, pos, cache.cos, cache.sin, true)

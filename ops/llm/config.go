@@ -48,10 +48,16 @@ type Config struct {
 	// TiedEmbeddings shares the token embedding with the output head.
 	TiedEmbeddings bool
 	// QKVBias adds biases to the query, key and value projections (Qwen2).
-	QKVBias     bool
-	LayerHeads  []int
-	LayerHidden []int
-	BOS, EOS    int
+	QKVBias bool
+	// OProjBias and DownProjBias add biases of length Dim to o_proj and
+	// down_proj in every layer. Llama checkpoints with attention_bias or
+	// mlp_bias have them, and FLAP's bias compensation adds them to a
+	// pruned model.
+	OProjBias    bool
+	DownProjBias bool
+	LayerHeads   []int
+	LayerHidden  []int
+	BOS, EOS     int
 }
 
 // GroupSize returns the number of query heads that share one KV head.
@@ -206,6 +212,12 @@ func (c *Config) ParamCount() float64 {
 		n += 2*d + 2*q*d + 2*kv*d + 3*float64(c.LayerHidden[l])*d
 		if c.QKVBias {
 			n += q + 2*kv
+		}
+		if c.OProjBias {
+			n += d
+		}
+		if c.DownProjBias {
+			n += d
 		}
 	}
 	return n

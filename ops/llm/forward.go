@@ -161,7 +161,7 @@ func (m *Model) blockForward(l int, lw *LayerWeights, x []float32, cache *Cache,
 		probs = tensor.Alloc(B*heads*T*T, B, heads, T, T)
 	}
 	att := attentionForward(q, k, v, shape, probs)
-	x2 := proj("o", att, lw.WO, nil)
+	x2 := proj("o", att, lw.WO, lw.BO)
 	addInto(x2, x)
 
 	xn2, rstd2 := rmsNorm(x2, n, d, lw.MLPNorm, c.NormEps)
@@ -174,7 +174,7 @@ func (m *Model) blockForward(l int, lw *LayerWeights, x []float32, cache *Cache,
 	gate := proj("gate", xn2, lw.WGate, nil)
 	up := proj("up", xn2, lw.WUp, nil)
 	act := swiglu(gate, up, n, h)
-	out := proj("down", act, lw.WDown, nil)
+	out := proj("down", act, lw.WDown, lw.BDown)
 	addInto(out, x2)
 
 	if lc != nil {

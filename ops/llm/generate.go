@@ -60,7 +60,7 @@ func (m *Model) Step(kv *KVCache, token int) ([]float32, error) {
 		copy(kv.k[l][pos*kw:], k)
 		copy(kv.v[l][pos*kw:], v)
 		att := decodeAttention(q, kv.k[l], kv.v[l], pos+1, heads, kvHs, hd)
-		o := linear(att, 1, lw.WO, nil)
+		o := linear(att, 1, lw.WO, lw.BO)
 		addInto(x, o)
 
 		xn2, _ := rmsNorm(x, 1, d, lw.MLPNorm, c.NormEps)
@@ -70,7 +70,7 @@ func (m *Model) Step(kv *KVCache, token int) ([]float32, error) {
 		}
 		h := lw.WGate.Dim(0)
 		act := swiglu(linear(xn2, 1, lw.WGate, nil), linear(xn2, 1, lw.WUp, nil), 1, h)
-		addInto(x, linear(act, 1, lw.WDown, nil))
+		addInto(x, linear(act, 1, lw.WDown, lw.BDown))
 	}
 	xn, _ := rmsNorm(x, 1, d, m.FinalNorm, c.NormEps)
 	logits := make([]float32, c.VocabSize)

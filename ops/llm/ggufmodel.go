@@ -58,6 +58,8 @@ func modelFromGGUF(f *gguf.File) (*Model, error) {
 	_, hasOutput := f.Info("output.weight")
 	cfg.TiedEmbeddings = !hasOutput
 	_, cfg.QKVBias = f.Info("blk.0.attn_q.bias")
+	_, cfg.OProjBias = f.Info("blk.0.attn_output.bias")
+	_, cfg.DownProjBias = f.Info("blk.0.ffn_down.bias")
 	cfg.fillDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
@@ -99,6 +101,12 @@ func modelFromGGUF(f *gguf.File) (*Model, error) {
 		}
 		if cfg.QKVBias {
 			names = append(names, ggufTensor{p + "attn_q.bias", lw.BQ, true}, ggufTensor{p + "attn_k.bias", lw.BK, true}, ggufTensor{p + "attn_v.bias", lw.BV, false})
+		}
+		if cfg.OProjBias {
+			names = append(names, ggufTensor{p + "attn_output.bias", lw.BO, false})
+		}
+		if cfg.DownProjBias {
+			names = append(names, ggufTensor{p + "ffn_down.bias", lw.BDown, false})
 		}
 	}
 	for _, n := range names {

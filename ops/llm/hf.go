@@ -9,6 +9,7 @@ import (
 
 	"pare/ops/llm/tokenizer"
 	"pare/ops/store"
+	"pare/ops/tensor"
 )
 
 // hfConfig is the subset of a Hugging Face config.json that Llama, Mistral
@@ -31,6 +32,7 @@ type hfConfig struct {
 	RopeScaling           map[string]any  `json:"rope_scaling,omitempty"`
 	TieWordEmbeddings     bool            `json:"tie_word_embeddings"`
 	AttentionBias         bool            `json:"attention_bias,omitempty"`
+	MLPBias               bool            `json:"mlp_bias,omitempty"`
 	HiddenAct             string          `json:"hidden_act,omitempty"`
 	BOSTokenID            json.RawMessage `json:"bos_token_id,omitempty"`
 	EOSTokenID            json.RawMessage `json:"eos_token_id,omitempty"`
@@ -69,7 +71,14 @@ func configFromHF(h *hfConfig) (Config, error) {
 		TiedEmbeddings: h.TieWordEmbeddings, QKVBias: h.AttentionBias,
 		BOS: firstID(h.BOSTokenID, 1), EOS: firstID(h.EOSTokenID, 2)}
 	switch h.ModelType {
-	case "llama", "mistral":
+	case "llama":
+		// Hugging Face's Llama code gives q, k, v and o_proj a bias when
+		// attention_bias is set, and gate, up and down_proj when mlp_bias
+		// is set. ReadHFWeights reads the gate and up biases only to check
+		// that they are zero.
+		c.OProjBias = h.AttentionBias
+		c.DownProjBias = h.MLPBias
+	case "mistral":
 		// NOTE: Mistral's sliding-window attention is not applied. Attention
 		// is fully causal, which differs only on sequences longer than the
 		// window (sliding_window in config.json, 4096 for Mistral 7B v0.1).
@@ -189,6 +198,13 @@ func ReadHFWeights(r store.TensorReader, cfg Config, file string) (*Model, error
 	if need := cfg.ParamCount() * 2; need > stored {
 		return nil, fmt.Errorf("llm: %s: the config implies %.0f parameters, more than the %.0f bytes of tensor data can hold", file, cfg.ParamCount(), stored)
 	}
+	if cfg.OProjBias && cfg.NLayers > 0 {
+		// Folders that pare wrote before it supported o_proj biases set
+		// attention_bias for q/k/v biases alone and have no o_proj.bias.
+		if _, err := r.Info("model.layers.0.self_attn.o_proj.bias"); err != nil {
+			cfg.OProjBias = false
+		}
+	}
 	m := &Model{Config: cfg}
 	m.Weights = *NewWeights(&m.Config)
 	if !cfg.TiedEmbeddings {
@@ -201,7 +217,37 @@ func ReadHFWeights(r store.TensorReader, cfg Config, file string) (*Model, error
 			return nil, err
 		}
 	}
+	if cfg.DownProjBias {
+		if err := checkZeroMLPInputBiases(r, &cfg, file); err != nil {
+			return nil, err
+		}
+	}
 	return m, m.Validate()
+}
+
+// checkZeroMLPInputBiases reads the gate_proj and up_proj biases that a
+// Llama checkpoint with mlp_bias stores next to down_proj's. pare has no
+// such biases, so it accepts them only when they are all zero (as SaveHF
+// writes them), and a missing one counts as zero.
+func checkZeroMLPInputBiases(r store.TensorReader, cfg *Config, file string) error {
+	for l := 0; l < cfg.NLayers; l++ {
+		for _, proj := range []string{"gate_proj", "up_proj"} {
+			name := fmt.Sprintf("model.layers.%d.mlp.%s.bias", l, proj)
+			if _, err := r.Info(name); err != nil {
+				continue
+			}
+			b := Named{name, tensor.New(cfg.LayerHidden[l])}
+			if err := readInto(r, b, file); err != nil {
+				return err
+			}
+			for i, v := range b.Tensor.Data() {
+				if v != 0 {
+					return fmt.Errorf("llm: %s: tensor %s has the nonzero value %g at index %d; pare supports down_proj biases but no gate_proj or up_proj biases", file, name, v, i)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func readInto(r store.TensorReader, p Named, file string) error {
@@ -243,7 +289,8 @@ func hfConfigOf(c *Config, dtype string) hfConfig {
 		VocabSize: c.VocabSize, MaxPositionEmbeddings: c.MaxSeqLen, RMSNormEps: c.NormEps, RopeTheta: c.RopeTheta,
 		TieWordEmbeddings: c.TiedEmbeddings, HiddenAct: "silu", BOSTokenID: bos, EOSTokenID: eos, TorchDType: torch}
 	if c.Arch == "llama" {
-		h.AttentionBias = c.QKVBias
+		h.AttentionBias = c.QKVBias || c.OProjBias
+		h.MLPBias = c.DownProjBias
 	}
 	if s := c.RopeScaling; s.Type != "" {
 		h.RopeScaling = map[string]any{"rope_type": s.Type, "factor": s.Factor}
@@ -279,15 +326,19 @@ func (m *Model) SaveHF(dir, dtype string) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	if m.Config.Arch == "qwen2" && !m.Config.QKVBias {
+	c := &m.Config
+	if c.Arch == "qwen2" && !c.QKVBias {
 		return fmt.Errorf("llm: save: a qwen2 model must have q/k/v biases")
 	}
-	cfgJSON, err := json.MarshalIndent(hfConfigOf(&m.Config, st), "", "  ")
+	if c.Arch != "llama" && (c.OProjBias || c.DownProjBias) {
+		return fmt.Errorf("llm: save: the Hugging Face %s architecture has no o_proj or down_proj biases, but this model has them (OProjBias %v, DownProjBias %v); only llama checkpoints can store them", c.Arch, c.OProjBias, c.DownProjBias)
+	}
+	cfgJSON, err := json.MarshalIndent(hfConfigOf(c, st), "", "  ")
 	if err != nil {
 		return err
 	}
 	var tensors []store.NamedTensor
-	for _, p := range m.Params() {
+	for _, p := range append(m.Params(), m.zeroBiasesForHF()...) {
 		tensors = append(tensors, store.NamedTensor{Name: p.Name, DType: st, Shape: p.Tensor.Shape(), Data: p.Tensor.Data()})
 	}
 	return store.WriteDirAtomic(dir, func(tmp string) error {
@@ -300,6 +351,37 @@ func (m *Model) SaveHF(dir, dtype string) error {
 		}
 		return saveTokenizer(m.Tokenizer, tmp)
 	})
+}
+
+// zeroBiasesForHF returns the zero biases that a Llama checkpoint needs
+// next to m's own. Hugging Face's attention_bias gives all of q, k, v and
+// o_proj a bias, and mlp_bias all of gate, up and down_proj, so a model
+// with only some of them is written with zeros for the rest.
+func (m *Model) zeroBiasesForHF() []Named {
+	c := &m.Config
+	if c.Arch != "llama" {
+		return nil
+	}
+	var out []Named
+	for l := range m.Layers {
+		lw := &m.Layers[l]
+		p := fmt.Sprintf("model.layers.%d.", l)
+		if c.OProjBias && !c.QKVBias {
+			out = append(out,
+				Named{p + "self_attn.q_proj.bias", tensor.New(lw.WQ.Dim(0))},
+				Named{p + "self_attn.k_proj.bias", tensor.New(lw.WK.Dim(0))},
+				Named{p + "self_attn.v_proj.bias", tensor.New(lw.WV.Dim(0))})
+		}
+		if c.QKVBias && !c.OProjBias {
+			out = append(out, Named{p + "self_attn.o_proj.bias", tensor.New(c.Dim)})
+		}
+		if c.DownProjBias {
+			out = append(out,
+				Named{p + "mlp.gate_proj.bias", tensor.New(lw.WGate.Dim(0))},
+				Named{p + "mlp.up_proj.bias", tensor.New(lw.WUp.Dim(0))})
+		}
+	}
+	return out
 }
 
 func safetensorsDType(dtype string) (string, error) {

@@ -13,7 +13,8 @@ import (
 // Low-Rank Adaptation of Large Language Models", arXiv 2106.09685), with A
 // [rank, in] drawn from N(0, 1/in) and B [out, rank] zero, so training
 // starts from the base model. Dropout with probability Dropout is applied
-// to the adapter's input only, as PEFT does.
+// to the adapter's input only, as PEFT does. Biases (q/k/v, o_proj,
+// down_proj) stay frozen, like PEFT's default bias="none".
 type LoRA struct {
 	Rank    int
 	Alpha   float64

@@ -15,14 +15,17 @@ import (
 // Query head i of the layer reads KV head i / group_size, so KV group g
 // owns rows [g·G·h, (g+1)·G·h) of WQ and columns of WO, and rows
 // [g·h, (g+1)·h) of WK and WV. Within a head the rows follow the "rotate
-// half" rotary layout. BQ, BK and BV are nil unless the config has QKVBias.
+// half" rotary layout. BQ, BK and BV are nil unless the config has QKVBias,
+// BO unless it has OProjBias, and BDown unless it has DownProjBias.
 type LayerWeights struct {
 	AttnNorm       *tensor.Tensor // [dim]
 	WQ, WK, WV, WO *tensor.Tensor
 	BQ, BK, BV     *tensor.Tensor
+	BO             *tensor.Tensor // o_proj bias [dim]
 	MLPNorm        *tensor.Tensor // [dim]
 	WGate, WUp     *tensor.Tensor
 	WDown          *tensor.Tensor
+	BDown          *tensor.Tensor // down_proj bias [dim]
 	// MoE, when not nil, replaces the dense MLP (WGate, WUp and WDown are
 	// then nil); see moe.go.
 	MoE *MoEBlock
@@ -73,6 +76,9 @@ func (w *Weights) Params() []Named {
 				Named{p + "self_attn.k_proj.bias", lw.BK},
 				Named{p + "self_attn.v_proj.bias", lw.BV})
 		}
+		if lw.BO != nil {
+			out = append(out, Named{p + "self_attn.o_proj.bias", lw.BO})
+		}
 		out = append(out, Named{p + "post_attention_layernorm.weight", lw.MLPNorm})
 		if lw.MoE != nil {
 			out = append(out, lw.MoE.params(p)...)
@@ -82,6 +88,9 @@ func (w *Weights) Params() []Named {
 			Named{p + "mlp.gate_proj.weight", lw.WGate},
 			Named{p + "mlp.up_proj.weight", lw.WUp},
 			Named{p + "mlp.down_proj.weight", lw.WDown})
+		if lw.BDown != nil {
+			out = append(out, Named{p + "mlp.down_proj.bias", lw.BDown})
+		}
 	}
 	out = append(out, Named{"model.norm.weight", w.FinalNorm})
 	if w.Head != w.Embed {
@@ -131,10 +140,16 @@ func NewWeights(cfg *Config) *Weights {
 			lw.BK = tensor.New(kv)
 			lw.BV = tensor.New(kv)
 		}
+		if cfg.OProjBias {
+			lw.BO = tensor.New(d)
+		}
 		lw.MLPNorm = tensor.New(d)
 		lw.WGate = tensor.New(h, d)
 		lw.WUp = tensor.New(h, d)
 		lw.WDown = tensor.New(d, h)
+		if cfg.DownProjBias {
+			lw.BDown = tensor.New(d)
+		}
 	}
 	return w
 }
@@ -233,6 +248,19 @@ func (m *Model) Validate() error {
 		} else if lw.BQ != nil || lw.BK != nil || lw.BV != nil {
 			return fmt.Errorf("llm: layer %d has q/k/v biases but the config has none", l)
 		}
+		if c.OProjBias {
+			checks = append(checks, shapeCheck{"self_attn.o_proj.bias", lw.BO, []int{d}})
+		} else if lw.BO != nil {
+			return fmt.Errorf("llm: layer %d has an o_proj bias but the config has none (set OProjBias)", l)
+		}
+		switch {
+		case c.DownProjBias && lw.MoE != nil:
+			return fmt.Errorf("llm: layer %d is a MoE layer, which has no down_proj bias, but the config has DownProjBias", l)
+		case c.DownProjBias:
+			checks = append(checks, shapeCheck{"mlp.down_proj.bias", lw.BDown, []int{d}})
+		case lw.BDown != nil:
+			return fmt.Errorf("llm: layer %d has a down_proj bias but the config has none (set DownProjBias)", l)
+		}
 		for _, ch := range checks {
 			if err := check(p+ch.name, ch.t, ch.shape...); err != nil {
 				return err
@@ -275,8 +303,9 @@ func (w *Weights) clone() *Weights {
 	for l, lw := range w.Layers {
 		out.Layers[l] = LayerWeights{
 			AttnNorm: lw.AttnNorm.Clone(), WQ: lw.WQ.Clone(), WK: lw.WK.Clone(), WV: lw.WV.Clone(), WO: lw.WO.Clone(),
-			BQ: cloneOrNil(lw.BQ), BK: cloneOrNil(lw.BK), BV: cloneOrNil(lw.BV),
+			BQ: cloneOrNil(lw.BQ), BK: cloneOrNil(lw.BK), BV: cloneOrNil(lw.BV), BO: cloneOrNil(lw.BO),
 			MLPNorm: lw.MLPNorm.Clone(), WGate: cloneOrNil(lw.WGate), WUp: cloneOrNil(lw.WUp), WDown: cloneOrNil(lw.WDown),
+			BDown: cloneOrNil(lw.BDown),
 		}
 		if lw.MoE != nil {
 			out.Layers[l].MoE = lw.MoE.clone()

@@ -112,6 +112,9 @@ func (m *Model) saveMixtral(dir, dtype string) error {
 	if m.Config.QKVBias {
 		return fmt.Errorf("llm: save: the Mixtral format has no q/k/v biases, but this model has them")
 	}
+	if m.Config.OProjBias {
+		return fmt.Errorf("llm: save: the Mixtral format has no o_proj biases, but this model has them")
+	}
 	first := m.Layers[0].MoE
 	for l := range m.Layers {
 		b := m.Layers[l].MoE

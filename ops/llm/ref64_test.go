@@ -26,6 +26,7 @@ type refLayer struct {
 	attnNorm, mlpNorm  []float64
 	wq, wk, wv, wo     []float64
 	bq, bk, bv         []float64
+	bo, bdown          []float64
 	w1, w2, w3         []float64
 	heads, kvh, hidden int
 }
@@ -54,6 +55,12 @@ func refFromModel(m *Model) *refModel {
 			heads: lw.WQ.Dim(0) / c.HeadDim, kvh: lw.WK.Dim(0) / c.HeadDim, hidden: lw.WGate.Dim(0)}
 		if lw.BQ != nil {
 			rl.bq, rl.bk, rl.bv = f64(lw.BQ.Data()), f64(lw.BK.Data()), f64(lw.BV.Data())
+		}
+		if lw.BO != nil {
+			rl.bo = f64(lw.BO.Data())
+		}
+		if lw.BDown != nil {
+			rl.bdown = f64(lw.BDown.Data())
 		}
 		r.layers = append(r.layers, rl)
 	}
@@ -199,7 +206,7 @@ func (r *refModel) logits(ids []int) [][]float64 {
 					}
 				}
 			}
-			o := matvec(L.wo, d, L.heads*hd, att, nil)
+			o := matvec(L.wo, d, L.heads*hd, att, L.bo)
 			for i := range o {
 				xs[t][i] += o[i]
 			}
@@ -209,7 +216,7 @@ func (r *refModel) logits(ids []int) [][]float64 {
 			for i := range g {
 				g[i] = g[i] / (1 + math.Exp(-g[i])) * u[i]
 			}
-			dn := matvec(L.w2, d, L.hidden, g, nil)
+			dn := matvec(L.w2, d, L.hidden, g, L.bdown)
 			for i := range dn {
 				xs[t][i] += dn[i]
 			}

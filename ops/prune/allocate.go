@@ -63,6 +63,47 @@ type AllocOptions struct {
 	// Align, keeping at least Align (capped at the layer's width); 0 means
 	// 8, 1 disables rounding.
 	Align int
+	// AttnLayers and MLPLayers, when not nil, restrict the pruning of KV
+	// groups and MLP channels to those layers; nil means every layer. Only
+	// the uniform allocation accepts them.
+	AttnLayers, MLPLayers *LayerRange
+}
+
+// LayerRange is the half-open range of layers [Start, End), as in
+// LLM-Pruner's block_attention_layer_start/end and
+// block_mlp_layer_start/end flags.
+type LayerRange struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Contains reports whether layer l is in the range.
+func (r LayerRange) Contains(l int) bool { return l >= r.Start && l < r.End }
+
+func (r LayerRange) String() string { return fmt.Sprintf("[%d, %d)", r.Start, r.End) }
+
+// DefaultPrunedLayers returns LLM-Pruner's pruned layers scaled to a model
+// of n layers. The LLaMA-7B command of LLM-Pruner's README (Ma et al.,
+// arXiv 2305.11627) prunes layers [4, 30) of 32, so the first 4/32 and the
+// last 2/32 of the blocks stay whole. This keeps the first round(n·4/32)
+// and the last round(n·2/32) layers: [4, 30) for 32 layers, [1, 5) for 5.
+func DefaultPrunedLayers(n int) LayerRange {
+	r := LayerRange{Start: int(math.Round(float64(n) * 4 / 32)), End: n - int(math.Round(float64(n)*2/32))}
+	if r.Start >= r.End {
+		return LayerRange{0, n}
+	}
+	return r
+}
+
+// checkLayerRange rejects a range that is empty or outside [0, n).
+func checkLayerRange(name string, r *LayerRange, n int) error {
+	if r == nil {
+		return nil
+	}
+	if r.Start < 0 || r.End > n || r.Start >= r.End {
+		return fmt.Errorf("prune: %s: got %v, want a non-empty range of layers within [0, %d)", name, *r, n)
+	}
+	return nil
 }
 
 // Plan is the outcome of an allocation: the units each layer keeps, in
@@ -77,6 +118,9 @@ type Plan struct {
 	// PrunedAttn and PrunedMLP count the units under the thresholds before
 	// the per-layer guards; the kept lists are after the guards.
 	PrunedAttn, PrunedMLP int
+	// AttnLayers and MLPLayers are the layer ranges the allocation was
+	// restricted to (nil: every layer).
+	AttnLayers, MLPLayers *LayerRange
 }
 
 // Allocate turns unit scores into a Plan for a model with config c.
@@ -103,14 +147,31 @@ func Allocate(c *llm.Config, s *Scores, opt AllocOptions) (*Plan, error) {
 	if err := checkScoreShapes(c, s); err != nil {
 		return nil, err
 	}
+	if err := checkLayerRange("attn_layers", opt.AttnLayers, c.NLayers); err != nil {
+		return nil, err
+	}
+	if err := checkLayerRange("mlp_layers", opt.MLPLayers, c.NLayers); err != nil {
+		return nil, err
+	}
+	protected := opt.AttnLayers != nil || opt.MLPLayers != nil
+	if protected && opt.Allocation != AllocUniform {
+		return nil, fmt.Errorf("prune: attn_layers and mlp_layers need the uniform allocation, got %q", opt.Allocation)
+	}
 
 	var pa, pm [][]bool
 	switch opt.Allocation {
+	case AllocUniform:
+		if protected {
+			pa, pm, err = protectedUniformMasks(s, b, opt.AttnLayers, opt.MLPLayers)
+			if err != nil {
+				return nil, err
+			}
+		} else {
+			pa, pm = uniformMasks(c, s, b)
+		}
 	case AllocNirvana:
 		pa = underThreshold(s.Attn, b.NAttn)
 		pm = underThreshold(s.MLP, b.NMLP)
-	case AllocUniform:
-		pa, pm = uniformMasks(c, s, b)
 	case AllocGlobal:
 		pa, pm = pooledMasks(s, b, func(v float64, attn bool) float64 {
 			if attn {
@@ -125,7 +186,7 @@ func Allocate(c *llm.Config, s *Scores, opt AllocOptions) (*Plan, error) {
 	}
 
 	p := &Plan{Budget: b, Allocation: opt.Allocation, KeepGroup: opt.KeepGroup, Align: opt.Align,
-		PrunedAttn: countTrue(pa), PrunedMLP: countTrue(pm)}
+		PrunedAttn: countTrue(pa), PrunedMLP: countTrue(pm), AttnLayers: opt.AttnLayers, MLPLayers: opt.MLPLayers}
 	if p.PrunedAttn == b.AttnUnits {
 		return nil, fmt.Errorf("prune: the %s allocation at sparsity %v prunes all %d KV groups; want a lower sparsity", opt.Allocation, opt.Sparsity, b.AttnUnits)
 	}
@@ -205,6 +266,68 @@ func uniformMasks(c *llm.Config, s *Scores, b Budget) (pa, pm [][]bool) {
 		pm[l] = underThreshold([][]float64{s.MLP[l]}, nm)[0]
 	}
 	return pa, pm
+}
+
+// protectedUniformMasks is the uniform allocation restricted to the KV
+// groups of the attn layers and the channels of the mlp layers (nil: every
+// layer). The whole budget is spent there. Each eligible attention layer
+// loses the fraction p_a·A / A_eligible of its KV groups, so attention
+// still loses p_a·A weights in all. The rest of s·(A + M), after the KV
+// groups actually removed, is spread over the eligible MLP layers as the
+// same fraction of each layer's channels. Layers outside the ranges keep
+// every unit.
+func protectedUniformMasks(s *Scores, b Budget, attn, mlp *LayerRange) (pa, pm [][]bool, err error) {
+	L := len(s.Attn)
+	all := &LayerRange{0, L}
+	if attn == nil {
+		attn = all
+	}
+	if mlp == nil {
+		mlp = all
+	}
+	var attnAll, attnEligible, mlpEligible float64
+	for l := 0; l < L; l++ {
+		w := float64(int64(len(s.Attn[l])) * b.GroupWeights)
+		attnAll += w
+		if attn.Contains(l) {
+			attnEligible += w
+		}
+		if mlp.Contains(l) {
+			mlpEligible += float64(int64(len(s.MLP[l])) * b.ChannelWeights)
+		}
+	}
+
+	fa := b.PAttn * attnAll / attnEligible
+	if fa >= 1 {
+		return nil, nil, fmt.Errorf("prune: attn_layers %v hold too few KV groups for sparsity %v: each would lose the fraction %.3f; want a wider range or a lower sparsity", *attn, b.Sparsity, fa)
+	}
+	pa = make([][]bool, L)
+	pm = make([][]bool, L)
+	var attnRemoved float64
+	for l := 0; l < L; l++ {
+		na := 0
+		if attn.Contains(l) {
+			N := len(s.Attn[l])
+			na = min(int(math.Round(float64(N)*fa)), N)
+		}
+		attnRemoved += float64(int64(na) * b.GroupWeights)
+		pa[l] = underThreshold([][]float64{s.Attn[l]}, na)[0]
+	}
+
+	fm := (b.Sparsity*float64(b.DecoderWeights) - attnRemoved) / mlpEligible
+	if fm >= 1 {
+		return nil, nil, fmt.Errorf("prune: mlp_layers %v hold too few channels for sparsity %v: each would lose the fraction %.3f; want a wider range or a lower sparsity", *mlp, b.Sparsity, fm)
+	}
+	fm = max(fm, 0)
+	for l := 0; l < L; l++ {
+		nm := 0
+		if mlp.Contains(l) {
+			I := len(s.MLP[l])
+			nm = min(int(math.Round(float64(I)*fm)), I)
+		}
+		pm[l] = underThreshold([][]float64{s.MLP[l]}, nm)[0]
+	}
+	return pa, pm, nil
 }
 
 type pooledUnit struct {

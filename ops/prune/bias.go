@@ -1,6 +1,11 @@
 package prune
 
-import "pare/ops/llm"
+import (
+	"fmt"
+
+	"pare/ops/llm"
+	"pare/ops/tensor"
+)
 
 // FLAP's bias compensation (An et al., arXiv 2312.11983) adds to each
 // pruned projection the expected contribution of its removed input
@@ -40,16 +45,56 @@ func compensationBiases(m *llm.Model, p *Plan, stats []layerStats) (attn, mlp []
 	return attn, mlp
 }
 
-// compensate reports whether FLAP's bias compensation was applied to the
-// pruned model.
-//
-// NOTE: llm.LayerWeights has no o_proj or down_proj bias, so the
-// compensation vectors cannot be stored in the model; FLAP runs without
-// them until the runtime gains output-projection biases.
-func compensate(dense, pruned *llm.Model, p *Plan, stats []layerStats, enabled bool) string {
+// compensate applies FLAP's bias compensation to the pruned model (the
+// output of Apply for plan p) when enabled, and returns the value of the
+// report's bias_compensation field: "applied" or "off". Each layer's o_proj
+// and down_proj bias becomes its old value (zero when the dense model has
+// none) plus the compensation vector, so that a calibration token whose
+// removed inputs equal their means gets the dense output exactly. A module
+// type with no removed unit in any layer gets no new bias.
+func compensate(dense, pruned *llm.Model, p *Plan, stats []layerStats, enabled bool) (string, error) {
 	if !enabled {
-		return "off"
+		return "off", nil
 	}
-	_, _ = compensationBiases(dense, p, stats)
-	return "not applied: the LLM runtime has no o_proj/down_proj biases"
+	attn, mlp := compensationBiases(dense, p, stats)
+	c := &pruned.Config
+	c.OProjBias = c.OProjBias || anyNonzero(attn)
+	c.DownProjBias = c.DownProjBias || anyNonzero(mlp)
+	for l := range pruned.Layers {
+		lw := &pruned.Layers[l]
+		if c.OProjBias {
+			lw.BO = addBias(lw.BO, attn[l])
+		}
+		if c.DownProjBias {
+			lw.BDown = addBias(lw.BDown, mlp[l])
+		}
+	}
+	if err := pruned.Validate(); err != nil {
+		return "", fmt.Errorf("prune: bias compensation left an inconsistent model: %w", err)
+	}
+	return "applied", nil
+}
+
+// addBias returns old + delta as a new tensor (old may be nil).
+func addBias(old *tensor.Tensor, delta []float64) *tensor.Tensor {
+	out := tensor.New(len(delta))
+	dst := out.Data()
+	for i, v := range delta {
+		if old != nil {
+			v += float64(old.Data()[i])
+		}
+		dst[i] = float32(v)
+	}
+	return out
+}
+
+func anyNonzero(rows [][]float64) bool {
+	for _, row := range rows {
+		for _, v := range row {
+			if v != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -93,8 +93,8 @@ func (b Budget) RemovedWeights(nAttn, nMLP int) int64 {
 }
 
 // ParamCounts returns the decoder projection weights and all parameters of
-// a model with config c (a tied head counted once, q/k/v biases included
-// in the total only).
+// a model with config c (a tied head counted once, q/k/v, o_proj and
+// down_proj biases included in the total only).
 func ParamCounts(c *llm.Config) (decoder, total int64) {
 	d := int64(c.Dim)
 	for l := 0; l < c.NLayers; l++ {
@@ -106,6 +106,12 @@ func ParamCounts(c *llm.Config) (decoder, total int64) {
 		total += proj + 2*d
 		if c.QKVBias {
 			total += q + 2*kv
+		}
+		if c.OProjBias {
+			total += d
+		}
+		if c.DownProjBias {
+			total += d
 		}
 	}
 	total += int64(c.VocabSize)*d + d

@@ -19,8 +19,18 @@ type Options struct {
 	Align      int
 	// Seed seeds the random criterion.
 	Seed uint64
-	// BiasCompensation applies FLAP's bias compensation (FLAP only).
+	// BiasCompensation applies FLAP's bias compensation (FLAP only): the
+	// pruned model gets o_proj and down_proj biases that add back the
+	// removed input channels' mean contribution. FLAP's paper always
+	// applies it, and the Starlark binding defaults it to true; the Go zero
+	// value leaves it off.
 	BiasCompensation bool
+	// AttnLayers and MLPLayers restrict pruning to the layers [Start, End)
+	// of each module type (see AllocOptions). nil means the criterion's
+	// default: DefaultPrunedLayers for LLM-Pruner under the uniform
+	// allocation, every layer otherwise. LayerRange{0, n_layers} prunes
+	// every layer.
+	AttnLayers, MLPLayers *LayerRange
 }
 
 // Structured scores m's units with a criterion on a calibration batch,
@@ -43,6 +53,15 @@ func Structured(ctx context.Context, m *llm.Model, calib Calibration, opt Option
 	if opt.Allocation == "" {
 		opt.Allocation = DefaultAllocation(opt.Criterion)
 	}
+	if opt.Criterion == LLMPruner && opt.Allocation == AllocUniform {
+		def := DefaultPrunedLayers(m.Config.NLayers)
+		if opt.AttnLayers == nil {
+			opt.AttnLayers = &def
+		}
+		if opt.MLPLayers == nil {
+			opt.MLPLayers = &def
+		}
+	}
 	// Check the budget before the (possibly long) scoring pass.
 	if _, err := NewBudget(&m.Config, opt.Sparsity, opt.Gamma); err != nil {
 		return nil, nil, err
@@ -52,7 +71,8 @@ func Structured(ctx context.Context, m *llm.Model, calib Calibration, opt Option
 		return nil, nil, err
 	}
 	plan, err := Allocate(&m.Config, s, AllocOptions{Sparsity: opt.Sparsity, Gamma: opt.Gamma,
-		Allocation: opt.Allocation, KeepGroup: opt.KeepGroup, Align: opt.Align})
+		Allocation: opt.Allocation, KeepGroup: opt.KeepGroup, Align: opt.Align,
+		AttnLayers: opt.AttnLayers, MLPLayers: opt.MLPLayers})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -63,7 +83,8 @@ func Structured(ctx context.Context, m *llm.Model, calib Calibration, opt Option
 	rep := &Report{Criterion: opt.Criterion, Allocation: plan.Allocation, Gamma: opt.Gamma,
 		TargetSparsity: opt.Sparsity, KeepGroup: plan.KeepGroup, MLPAlign: plan.Align,
 		KeptKVGroups: plan.KeepAttn, KeptChannels: plan.KeepMLP,
-		RequestedKVGroups: plan.NAttn, RequestedChannels: plan.NMLP, CandidateKLs: []CandidateKL{}}
+		RequestedKVGroups: plan.NAttn, RequestedChannels: plan.NMLP, CandidateKLs: []CandidateKL{},
+		AttnLayers: plan.AttnLayers, MLPLayers: plan.MLPLayers}
 	if opt.Criterion == Nirvana {
 		rep.Reduction = opt.Reduction
 		if rep.Reduction == "" {
@@ -71,7 +92,9 @@ func Structured(ctx context.Context, m *llm.Model, calib Calibration, opt Option
 		}
 	}
 	if opt.Criterion == FLAP {
-		rep.BiasCompensation = compensate(m, out, plan, stats, opt.BiasCompensation)
+		if rep.BiasCompensation, err = compensate(m, out, plan, stats, opt.BiasCompensation); err != nil {
+			return nil, nil, err
+		}
 	}
 	rep.fillCounts(&m.Config, &out.Config)
 	return out, rep, nil

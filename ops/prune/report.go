@@ -25,6 +25,10 @@ type Report struct {
 	TargetSparsity float64 `json:"target_sparsity"`
 	KeepGroup      string  `json:"keep_group,omitempty"`
 	MLPAlign       int     `json:"mlp_align,omitempty"`
+	// AttnLayers and MLPLayers are the layers whose KV groups and MLP
+	// channels could be pruned, when the allocation was restricted.
+	AttnLayers *LayerRange `json:"attn_layers,omitempty"`
+	MLPLayers  *LayerRange `json:"mlp_layers,omitempty"`
 
 	// KeptKVGroups[l] and KeptChannels[l] index the units of the input
 	// model that layer l keeps; RemovedLayers lists removed blocks (depth
@@ -53,7 +57,8 @@ type Report struct {
 	ParamsKeptTotal         float64 `json:"params_kept_total"`
 
 	// BiasCompensation records whether FLAP's bias compensation was applied
-	// ("off", or why it was not).
+	// to the o_proj and down_proj biases ("applied" or "off"; empty for
+	// other criteria).
 	BiasCompensation string `json:"bias_compensation,omitempty"`
 
 	// CalibrationSeed is the seed of the calibration set used (the chosen

@@ -9,7 +9,8 @@ import (
 
 // Apply returns a copy of m with only the plan's kept units: the rows of
 // q_proj, k_proj, v_proj (and their biases), gate_proj and up_proj, and the
-// columns of o_proj and down_proj, in their original order. Nothing else
+// columns of o_proj and down_proj, in their original order; the o_proj and
+// down_proj biases are copied whole. Nothing else
 // changes: no weight update, no rescaling. m is not modified.
 func Apply(m *llm.Model, p *Plan) (*llm.Model, error) {
 	if err := checkModel(m); err != nil {
@@ -55,6 +56,14 @@ func Apply(m *llm.Model, p *Plan) (*llm.Model, error) {
 		dst.WGate = takeRows(src.WGate, p.KeepMLP[l])
 		dst.WUp = takeRows(src.WUp, p.KeepMLP[l])
 		dst.WDown = takeCols(src.WDown, p.KeepMLP[l])
+		// The o_proj and down_proj biases have one entry per output
+		// (d_model), which pruning does not change.
+		if src.BO != nil {
+			dst.BO = src.BO.Clone()
+		}
+		if src.BDown != nil {
+			dst.BDown = src.BDown.Clone()
+		}
 	}
 	if err := out.SyncWidths(); err != nil {
 		return nil, fmt.Errorf("prune: pruned model is inconsistent: %w", err)
