@@ -40,8 +40,9 @@ lowest-loss epoch are restored), optimizer ("adam" or "adamw"), lr,
 weight_decay, hidden (list of widths), activation, normalize_features,
 tau, proj_hidden, pe1, pe2, pf1, pf2 (edge and feature drop rates of views
 1 and 2), drop_cap (gca), alpha, blocks, block_size (mvgrl), tau0 (bgrl),
-mask_rate, replace_rate, gamma (graphmae), layers, batch_size, aug_ratio,
-augmentation (graphcl).
+mask_rate, replace_rate, gamma, encoder ("gat" or "gcn"), heads, in_drop,
+attn_drop, lr_schedule ("cosine" or "none") (graphmae), layers, batch_size,
+aug_ratio, augmentation (graphcl).
 
 The resolved configuration is recorded in run.json under "ssl.train";
 with --out, the loss curve is plotted to ssl_<method>_seed<seed>_loss.png.
@@ -79,6 +80,7 @@ var settingKinds = map[string]string{
 	"drop_cap": "float", "alpha": "float", "blocks": "int", "block_size": "int", "tau0": "float",
 	"mask_rate": "float", "replace_rate": "float", "gamma": "float", "layers": "int", "batch_size": "int",
 	"aug_ratio": "float", "augmentation": "string",
+	"encoder": "string", "heads": "int", "in_drop": "float", "attn_drop": "float", "lr_schedule": "string",
 }
 
 // apply sets one setting on cfg; v has already been converted to its kind.
@@ -138,6 +140,16 @@ func apply(cfg *ssl.Config, key string, v any) {
 		cfg.AugRatio = v.(float64)
 	case "augmentation":
 		cfg.Augmentation = v.(string)
+	case "encoder":
+		cfg.Encoder = v.(string)
+	case "heads":
+		cfg.Heads = v.(int)
+	case "in_drop":
+		cfg.InDrop = v.(float64)
+	case "attn_drop":
+		cfg.AttnDrop = v.(float64)
+	case "lr_schedule":
+		cfg.LRSchedule = v.(string)
 	}
 }
 
@@ -152,6 +164,8 @@ func resolved(cfg ssl.Config) map[string]any {
 		"alpha": cfg.Alpha, "blocks": cfg.Blocks, "block_size": cfg.BlockSize, "tau0": cfg.Tau0,
 		"mask_rate": cfg.MaskRate, "replace_rate": cfg.ReplaceRate, "gamma": cfg.Gamma, "layers": cfg.Layers,
 		"batch_size": cfg.BatchSize, "aug_ratio": cfg.AugRatio, "augmentation": cfg.Augmentation,
+		"encoder": cfg.Encoder, "heads": cfg.Heads, "in_drop": cfg.InDrop, "attn_drop": cfg.AttnDrop,
+		"lr_schedule": cfg.LRSchedule,
 	}
 	out := map[string]any{"method": cfg.Method}
 	for _, k := range ssl.Settings(cfg.Method) {

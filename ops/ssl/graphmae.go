@@ -1,10 +1,14 @@
 package ssl
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"time"
 
 	"pare/ops/autograd"
+	"pare/ops/graph"
 	"pare/ops/nn"
 	"pare/ops/tensor"
 )
@@ -17,10 +21,11 @@ type NodeMask struct {
 	Masked, Token, Noise, NoiseSource []int
 }
 
-// DrawNodeMask picks ⌊rate·n⌋ nodes at random, as GraphMAE's
-// encoding_mask_noise does. A replaceRate share of them (rounded down)
-// become noise nodes fed another random node's features, the rest token
-// nodes.
+// DrawNodeMask picks k = ⌊rate·n⌋ nodes at random, as GraphMAE's
+// encoding_mask_noise does. With replaceRate r > 0, ⌊r·k⌋ of them become
+// noise nodes fed another random node's features and ⌊(1 − r)·k⌋ become
+// token nodes, so when the two floors leave a node over it keeps its own
+// features, as in the reference. With r = 0 all k are token nodes.
 func DrawNodeMask(n int, rate, replaceRate float64, rng *rand.Rand) (NodeMask, error) {
 	if !(rate > 0 && rate < 1) || !(replaceRate >= 0 && replaceRate < 1) {
 		return NodeMask{}, fmt.Errorf("ssl: mask rate %v and replace rate %v; want rate in (0, 1) and replace rate in [0, 1)", rate, replaceRate)
@@ -28,58 +33,152 @@ func DrawNodeMask(n int, rate, replaceRate float64, rng *rand.Rand) (NodeMask, e
 	perm := rng.Perm(n)
 	k := int(rate * float64(n))
 	m := NodeMask{Masked: perm[:k]}
+	if replaceRate == 0 {
+		m.Token = m.Masked
+		return m, nil
+	}
 	noise := int(replaceRate * float64(k))
-	m.Token = m.Masked[:k-noise]
+	m.Token = m.Masked[:int((1-replaceRate)*float64(k))]
 	m.Noise = m.Masked[k-noise:]
 	src := rng.Perm(n)
 	m.NoiseSource = src[:noise]
 	return m, nil
 }
 
-// GraphMAE is the masked graph autoencoder (Hou et al., arXiv:2205.10803)
-// with GCN encoder and decoder. The masked node features (a learned token
-// on token nodes, other nodes' features on noise nodes) are encoded and
-// mapped to the decoder by a bias-free Linear. The masked rows are zeroed
-// again, one GCN layer decodes back to feature width, and the scaled
-// cosine error on the masked nodes scores the reconstruction.
-// NOTE: the GraphMAE paper's node-level encoder is a GAT; this model uses
-// the GCN encoder of this package.
-type GraphMAE struct {
-	Encoder  *GCN
-	EncToDec *autograd.Var // [d, d], no bias
-	Decoder  *GCNLayer
-	Token    *autograd.Var // [features]
-	Gamma    float64
+// GraphMAEOptions configure GraphMAE's networks.
+type GraphMAEOptions struct {
+	// Encoder is "gat" (the paper's node-level model) or "gcn".
+	Encoder string
+	// Hidden lists the encoder's output widths per layer; with GAT each is
+	// Heads heads of width Hidden[i]/Heads, concatenated.
+	Hidden []int
+	// Heads is the GAT encoder's head count; the GAT decoder has one head.
+	Heads int
+	// InDrop and AttnDrop are the GAT feature (layer input) and attention
+	// dropout probabilities, applied in training only.
+	InDrop, AttnDrop float64
+	// Gamma is the scaled-cosine exponent.
+	Gamma float64
 }
 
-// NewGraphMAE builds the model for features of width in and encoder
-// widths hidden, with SCE exponent gamma.
-func NewGraphMAE(in int, hidden []int, gamma float64, rng *rand.Rand) (*GraphMAE, error) {
-	enc, err := NewGCN(append([]int{in}, hidden...), ActPReLU, rng)
-	if err != nil {
-		return nil, err
+// GraphMAE is the masked graph autoencoder (Hou et al., arXiv:2205.10803).
+// The masked node features (a learned token, starting at zero, on token
+// nodes; other nodes' features on noise nodes) are encoded and mapped to
+// the decoder by a bias-free Linear. The masked rows are zeroed again
+// (re-mask), one layer decodes back to feature width, and the scaled
+// cosine error on the masked nodes scores the reconstruction.
+//
+// With the GAT encoder (THUDM/GraphMAE, models/edcoder.py and gat.py)
+// every encoder layer is a GAT with Heads concatenated heads followed by a
+// PReLU with one slope, the last layer included; the decoder is one GAT
+// layer with one head and no activation. Each GAT layer drops its input
+// with InDrop and its attention weights with AttnDrop during training.
+// With the GCN encoder the layers are GCN layers with per-channel PReLU
+// and a GCN decoder, without dropout.
+type GraphMAE struct {
+	Opts     GraphMAEOptions
+	Adj      *autograd.CSR // Â for GCN; for GAT only its pattern (A + I) is used
+	GCNEnc   *GCN
+	GCNDec   *GCNLayer
+	GATEnc   *GATNet
+	GATDec   *GATNet
+	EncToDec *autograd.Var // [d, d], no bias
+	Token    *autograd.Var // [features]
+}
+
+// NewGraphMAE builds the model for features of width in over adj (a GCN-
+// normalised matrix with self loops, whose pattern the GAT layers use).
+func NewGraphMAE(in int, adj *autograd.CSR, o GraphMAEOptions, rng *rand.Rand) (*GraphMAE, error) {
+	if len(o.Hidden) == 0 {
+		return nil, fmt.Errorf("ssl: graphmae: hidden is empty; want at least one width")
 	}
-	d := hidden[len(hidden)-1]
-	dec, err := NewGCNLayer(d, in, rng)
-	if err != nil {
-		return nil, err
+	if !(o.InDrop >= 0 && o.InDrop < 1) || !(o.AttnDrop >= 0 && o.AttnDrop < 1) {
+		return nil, fmt.Errorf("ssl: graphmae: in_drop %v, attn_drop %v; want values in [0, 1)", o.InDrop, o.AttnDrop)
 	}
+	m := &GraphMAE{Opts: o, Adj: adj}
+	d := o.Hidden[len(o.Hidden)-1]
+	switch o.Encoder {
+	case "gcn":
+		enc, err := NewGCN(append([]int{in}, o.Hidden...), ActPReLU, rng)
+		if err != nil {
+			return nil, err
+		}
+		dec, err := NewGCNLayer(d, in, rng)
+		if err != nil {
+			return nil, err
+		}
+		m.GCNEnc, m.GCNDec = enc, dec
+	case "gat":
+		if o.Heads <= 0 {
+			return nil, fmt.Errorf("ssl: graphmae: heads %d; want a positive count", o.Heads)
+		}
+		enc := &GATNet{Adj: adj, InDrop: o.InDrop}
+		width := in
+		for _, h := range o.Hidden {
+			if h%o.Heads != 0 {
+				return nil, fmt.Errorf("ssl: graphmae: hidden %v with %d heads; want widths divisible by heads", o.Hidden, o.Heads)
+			}
+			l, err := NewGATLayer(width, h/o.Heads, o.Heads, rng)
+			if err != nil {
+				return nil, err
+			}
+			l.InitXavierNormal(rng)
+			l.AttnDrop = o.AttnDrop
+			enc.Layers = append(enc.Layers, l)
+			enc.Slopes = append(enc.Slopes, NewPReLUSlope())
+			width = h
+		}
+		dl, err := NewGATLayer(d, in, 1, rng)
+		if err != nil {
+			return nil, err
+		}
+		dl.InitXavierNormal(rng)
+		dl.AttnDrop = o.AttnDrop
+		m.GATEnc = enc
+		m.GATDec = &GATNet{Adj: adj, Layers: []*GATLayer{dl}, Slopes: []*autograd.Var{nil}, InDrop: o.InDrop}
+	default:
+		return nil, fmt.Errorf("ssl: graphmae: encoder %q; want gat or gcn", o.Encoder)
+	}
+	// torch.nn.Linear's default initialisation, U(−1/√d, 1/√d).
 	e2d := tensor.New(d, d)
-	if err := nn.XavierUniform(e2d, 1, rng); err != nil {
-		return nil, err
-	}
-	return &GraphMAE{Encoder: enc, EncToDec: autograd.Param(e2d), Decoder: dec, Token: autograd.Param(tensor.New(in)), Gamma: gamma}, nil
+	nn.Uniform(e2d, 1/math.Sqrt(float64(d)), rng)
+	m.EncToDec = autograd.Param(e2d)
+	m.Token = autograd.Param(tensor.New(in))
+	return m, nil
 }
 
 // Params returns the encoder, mapping, decoder and token parameters.
 func (m *GraphMAE) Params() []*autograd.Var {
-	ps := append(m.Encoder.Params(), m.EncToDec, m.Decoder.W, m.Decoder.B)
+	var ps []*autograd.Var
+	if m.GATEnc != nil {
+		ps = append(ps, m.GATEnc.Params()...)
+		ps = append(ps, m.EncToDec)
+		ps = append(ps, m.GATDec.Params()...)
+	} else {
+		ps = append(ps, m.GCNEnc.Params()...)
+		ps = append(ps, m.EncToDec, m.GCNDec.W, m.GCNDec.B)
+	}
 	return append(ps, m.Token)
 }
 
+func (m *GraphMAE) encode(x *autograd.Var, rng *rand.Rand) *autograd.Var {
+	if m.GATEnc != nil {
+		return m.GATEnc.Forward(x, rng)
+	}
+	return m.GCNEnc.Forward(m.Adj, Input{Dense: x})
+}
+
+func (m *GraphMAE) decode(rep *autograd.Var, rng *rand.Rand) *autograd.Var {
+	if m.GATDec != nil {
+		return m.GATDec.Forward(rep, rng)
+	}
+	return m.GCNDec.Forward(m.Adj, Input{Dense: rep})
+}
+
 // Loss returns the reconstruction loss for dense features x [N, F] under
-// propagation adj and one mask.
-func (m *GraphMAE) Loss(adj autograd.SparseMatrix, x *tensor.Tensor, mask NodeMask) *autograd.Var {
+// one mask. rng draws the dropout masks (training mode); nil turns
+// dropout off.
+func (m *GraphMAE) Loss(x *tensor.Tensor, mask NodeMask, rng *rand.Rand) *autograd.Var {
 	n, f := x.Shape()[0], x.Shape()[1]
 	masked := x.Clone()
 	md, xd := masked.Data(), x.Data()
@@ -96,7 +195,7 @@ func (m *GraphMAE) Loss(adj autograd.SparseMatrix, x *tensor.Tensor, mask NodeMa
 		input = autograd.IndexAdd(input, 0, mask.Token, tokens)
 	}
 
-	h := m.Encoder.Forward(adj, Input{Dense: input})
+	h := m.encode(input, rng)
 	rep := autograd.MatMul(h, m.EncToDec)
 	keep := tensor.New(n, 1)
 	for i := range keep.Data() {
@@ -106,11 +205,73 @@ func (m *GraphMAE) Loss(adj autograd.SparseMatrix, x *tensor.Tensor, mask NodeMa
 		keep.Data()[v] = 0
 	}
 	rep = autograd.Mul(rep, autograd.Const(keep))
-	recon := m.Decoder.Forward(adj, Input{Dense: rep})
-	return SCELoss(autograd.Const(x), recon, mask.Masked, m.Gamma)
+	recon := m.decode(rep, rng)
+	return SCELoss(autograd.Const(x), recon, mask.Masked, m.Opts.Gamma)
 }
 
-// Embed returns the encoder's embeddings of the unmasked graph.
-func (m *GraphMAE) Embed(adj autograd.SparseMatrix, x *tensor.Tensor) *tensor.Tensor {
-	return m.Encoder.Forward(adj, Input{Dense: autograd.Const(x)}).Detach().Value
+// Embed returns the encoder's embeddings of the unmasked graph, without
+// dropout.
+func (m *GraphMAE) Embed(x *tensor.Tensor) *tensor.Tensor {
+	return m.encode(autograd.Const(x), nil).Detach().Value
+}
+
+// CosineLRScale is GraphMAE's learning-rate schedule (main_transductive.py,
+// scheduler: True): the base rate times (1 + cos(π·epoch/epochs))/2, with
+// LambdaLR stepped once after every epoch.
+func CosineLRScale(epoch, epochs int) float64 {
+	return (1 + math.Cos(math.Pi*float64(epoch)/float64(epochs))) / 2
+}
+
+// trainGraphMAE is TrainNode's GraphMAE path. It owns the optimizer so the
+// cosine schedule can set the rate of every step.
+func trainGraphMAE(ctx context.Context, g *graph.Graph, cfg Config, prop *autograd.CSR, rng *rand.Rand, progress func(int)) (*Result, error) {
+	m, err := NewGraphMAE(g.X.Cols, prop, GraphMAEOptions{
+		Encoder: cfg.Encoder, Hidden: cfg.Hidden, Heads: cfg.Heads,
+		InDrop: cfg.InDrop, AttnDrop: cfg.AttnDrop, Gamma: cfg.Gamma,
+	}, rng)
+	if err != nil {
+		return nil, err
+	}
+	dense, err := tensor.FromSlice(g.X.ToDense(), g.N(), g.X.Cols)
+	if err != nil {
+		return nil, err
+	}
+	params := m.Params()
+	opt, err := optimizer(cfg, params)
+	if err != nil {
+		return nil, err
+	}
+	var stepped nn.Optimizer = opt
+	switch cfg.LRSchedule {
+	case "cosine":
+		steps := 0
+		stepped = afterStep{opt, func() error {
+			steps++
+			opt.SetLRScale(CosineLRScale(steps, cfg.Epochs))
+			return nil
+		}}
+	case "none", "":
+	default:
+		return nil, fmt.Errorf("ssl: graphmae: lr_schedule %q; want cosine or none", cfg.LRSchedule)
+	}
+	start := time.Now()
+	res, err := Train(ctx, params, stepped, TrainConfig{Epochs: cfg.Epochs, Patience: cfg.Patience}, func(epoch int) (*autograd.Var, error) {
+		if progress != nil {
+			progress(epoch)
+		}
+		mask, err := DrawNodeMask(g.N(), cfg.MaskRate, cfg.ReplaceRate, rng)
+		if err != nil {
+			return nil, err
+		}
+		return m.Loss(dense, mask, rng), nil
+	})
+	elapsed := time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	out := &Result{Embeddings: m.Embed(dense), Train: res}
+	if n := len(res.Losses); n > 0 {
+		out.EpochMS = float64(elapsed.Microseconds()) / 1000 / float64(n)
+	}
+	return out, nil
 }

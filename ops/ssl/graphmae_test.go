@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"pare/ops/autograd"
 	"pare/ops/graph"
 	"pare/ops/tensor"
 )
@@ -16,9 +17,22 @@ func TestDrawNodeMaskCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// ⌊0.75·100⌋ = 75 masked, ⌊0.1·75⌋ = 7 noise, 68 token.
-	if len(m.Masked) != 75 || len(m.Noise) != 7 || len(m.Token) != 68 || len(m.NoiseSource) != 7 {
-		t.Errorf("counts got masked %d, noise %d, token %d, sources %d; want 75, 7, 68, 7", len(m.Masked), len(m.Noise), len(m.Token), len(m.NoiseSource))
+	// ⌊0.75·100⌋ = 75 masked, ⌊0.1·75⌋ = 7 noise, ⌊0.9·75⌋ = 67 token, and
+	// one masked node keeps its features, as in GraphMAE's code.
+	if len(m.Masked) != 75 || len(m.Noise) != 7 || len(m.Token) != 67 || len(m.NoiseSource) != 7 {
+		t.Errorf("counts got masked %d, noise %d, token %d, sources %d; want 75, 7, 67, 7", len(m.Masked), len(m.Noise), len(m.Token), len(m.NoiseSource))
+	}
+	for _, v := range m.Token {
+		if slices.Contains(m.Noise, v) {
+			t.Errorf("node %d is both a token and a noise node", v)
+		}
+	}
+	m0, err := DrawNodeMask(100, 0.5, 0, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m0.Token) != 50 || len(m0.Noise) != 0 {
+		t.Errorf("replace rate 0: token %d, noise %d; want 50, 0", len(m0.Token), len(m0.Noise))
 	}
 	seen := map[int]bool{}
 	for _, v := range m.Masked {
@@ -33,34 +47,151 @@ func TestDrawNodeMaskCounts(t *testing.T) {
 }
 
 func TestGraphMAELossTrainsTokenAndEncoder(t *testing.T) {
-	rng := rand.New(rand.NewPCG(8, 8))
-	g := ringGraph(t, 10, 4, rng)
+	for _, enc := range []string{"gcn", "gat"} {
+		t.Run(enc, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(8, 8))
+			g := ringGraph(t, 10, 4, rng)
+			adj, err := graph.GCNNorm(g.Adj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := tensor.MustFromSlice(g.X.Dense, 10, 4)
+			m, err := NewGraphMAE(4, Propagation(adj), GraphMAEOptions{Encoder: enc, Hidden: []int{6, 6}, Heads: 2, InDrop: 0.2, AttnDrop: 0.1, Gamma: 2}, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mask, err := DrawNodeMask(10, 0.5, 0.2, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss := m.Loss(x, mask, rng)
+			v := float64(loss.Data()[0])
+			// (1 − cos)² lies in [0, 4].
+			if math.IsNaN(v) || v < 0 || v > 4 {
+				t.Fatalf("loss got %g, want a value in [0, 4]", v)
+			}
+			loss.Backward()
+			for i, p := range m.Params() {
+				if p.Grad == nil {
+					t.Errorf("parameter %d received no gradient", i)
+				}
+			}
+			if !slices.ContainsFunc(m.Token.Grad.Data(), func(g float32) bool { return g != 0 }) {
+				t.Error("mask token gradient is all zeros")
+			}
+		})
+	}
+}
+
+// TestGraphMAEGATShapes checks the paper's Cora layout at small width:
+// encoder layers of heads × (hidden/heads) concatenated, a PReLU with one
+// slope after each encoder layer, one decoder head back to the feature
+// width, and the bias-free encoder-to-decoder map.
+func TestGraphMAEGATShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	g := ringGraph(t, 8, 5, rng)
 	adj, err := graph.GCNNorm(g.Adj)
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := tensor.MustFromSlice(g.X.Dense, 10, 4)
-	m, err := NewGraphMAE(4, []int{6}, 2, rng)
+	m, err := NewGraphMAE(5, Propagation(adj), GraphMAEOptions{Encoder: "gat", Hidden: []int{8, 8}, Heads: 4, Gamma: 3}, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mask, err := DrawNodeMask(10, 0.5, 0.2, rng)
-	if err != nil {
-		t.Fatal(err)
+	checks := []struct {
+		name      string
+		got, want []int
+	}{
+		{"encoder layer 1 W", m.GATEnc.Layers[0].W.Shape(), []int{5, 8}},
+		{"encoder layer 1 a_src", m.GATEnc.Layers[0].ASrc.Shape(), []int{4, 2}},
+		{"encoder layer 2 W", m.GATEnc.Layers[1].W.Shape(), []int{8, 8}},
+		{"encoder slope 1", m.GATEnc.Slopes[0].Shape(), []int{1}},
+		{"encoder slope 2", m.GATEnc.Slopes[1].Shape(), []int{1}},
+		{"encoder to decoder", m.EncToDec.Shape(), []int{8, 8}},
+		{"decoder W", m.GATDec.Layers[0].W.Shape(), []int{8, 5}},
+		{"decoder a_dst", m.GATDec.Layers[0].ADst.Shape(), []int{1, 5}},
+		{"token", m.Token.Shape(), []int{5}},
 	}
-	loss := m.Loss(Propagation(adj), x, mask)
-	v := float64(loss.Data()[0])
-	// (1 − cos)² lies in [0, 4].
-	if math.IsNaN(v) || v < 0 || v > 4 {
-		t.Fatalf("loss got %g, want a value in [0, 4]", v)
-	}
-	loss.Backward()
-	for i, p := range m.Params() {
-		if p.Grad == nil {
-			t.Errorf("parameter %d received no gradient", i)
+	for _, c := range checks {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s: shape got %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if !slices.ContainsFunc(m.Token.Grad.Data(), func(g float32) bool { return g != 0 }) {
-		t.Error("mask token gradient is all zeros")
+	if m.GATDec.Slopes[0] != nil {
+		t.Error("decoder has an activation; want none")
+	}
+	if _, err := NewGraphMAE(5, Propagation(adj), GraphMAEOptions{Encoder: "gat", Hidden: []int{6}, Heads: 4}, rng); err == nil {
+		t.Error("hidden 6 with 4 heads: got no error, want one")
+	}
+	if _, err := NewGraphMAE(5, Propagation(adj), GraphMAEOptions{Encoder: "mlp", Hidden: []int{6}}, rng); err == nil {
+		t.Error("encoder mlp: got no error, want one")
+	}
+}
+
+// TestGraphMAEGATGradients checks the whole GAT model's gradients (dropout
+// off) against finite differences.
+func TestGraphMAEGATGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	g := ringGraph(t, 8, 5, rng)
+	adj, err := graph.GCNNorm(g.Adj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.MustFromSlice(g.X.Dense, 8, 5)
+	m, err := NewGraphMAE(5, Propagation(adj), GraphMAEOptions{Encoder: "gat", Hidden: []int{4, 4}, Heads: 2, Gamma: 2}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Random biases and token keep every reconstructed row away from the
+	// zero vector, where the cosine's gradient is 1/eps (a node whose
+	// neighbours are all masked decodes to the decoder bias alone).
+	for _, p := range m.Params() {
+		if len(p.Shape()) == 1 && p.Shape()[0] > 1 {
+			for i := range p.Data() {
+				p.Data()[i] = float32(rng.NormFloat64())
+			}
+		}
+	}
+	mask, err := DrawNodeMask(8, 0.5, 0.25, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGrads(t, m.Params(), func() *autograd.Var { return m.Loss(x, mask, nil) }, 6)
+}
+
+// TestGraphMAEEmbedIsDeterministic checks that evaluation runs without
+// dropout while training draws differ.
+func TestGraphMAEEmbedIsDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 1))
+	g := ringGraph(t, 8, 5, rng)
+	adj, err := graph.GCNNorm(g.Adj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.MustFromSlice(g.X.Dense, 8, 5)
+	m, err := NewGraphMAE(5, Propagation(adj), GraphMAEOptions{Encoder: "gat", Hidden: []int{4}, Heads: 2, InDrop: 0.5, AttnDrop: 0.5, Gamma: 3}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := m.Embed(x).Data(), m.Embed(x).Data()
+	if !slices.Equal(a, b) {
+		t.Error("two evaluation embeddings differ; want equal (no dropout)")
+	}
+	mask, _ := DrawNodeMask(8, 0.5, 0, rng)
+	l1, l2 := m.Loss(x, mask, rng).Data()[0], m.Loss(x, mask, rng).Data()[0]
+	if l1 == l2 {
+		t.Errorf("two training losses with dropout 0.5 are both %g; want different draws", l1)
+	}
+}
+
+func TestCosineLRScale(t *testing.T) {
+	cases := []struct {
+		epoch, epochs int
+		want          float64
+	}{{0, 100, 1}, {50, 100, 0.5}, {100, 100, 0}, {25, 100, (1 + math.Sqrt2/2) / 2}}
+	for _, c := range cases {
+		if got := CosineLRScale(c.epoch, c.epochs); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("CosineLRScale(%d, %d) got %g, want %g", c.epoch, c.epochs, got, c.want)
+		}
 	}
 }

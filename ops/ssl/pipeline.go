@@ -59,6 +59,11 @@ type Config struct {
 	MaskRate    float64 // GraphMAE
 	ReplaceRate float64 // GraphMAE replace rate
 	Gamma       float64 // GraphMAE scaled-cosine exponent
+	Encoder     string  // GraphMAE encoder and decoder: "gat" or "gcn"
+	Heads       int     // GraphMAE GAT encoder heads
+	InDrop      float64 // GraphMAE GAT input dropout
+	AttnDrop    float64 // GraphMAE GAT attention dropout
+	LRSchedule  string  // GraphMAE: "cosine" or "none"
 }
 
 // Defaults returns the default configuration of method, and an error that
@@ -83,8 +88,9 @@ func Defaults(method string) (Config, error) {
 		c.PE1, c.PE2, c.PF1, c.PF2 = 0.4, 0.1, 0.1, 0.2
 		c.Epochs, c.Patience = 4000, 0
 	case "graphmae":
-		c.Hidden, c.MaskRate, c.ReplaceRate, c.Gamma = []int{512}, 0.5, 0.05, 3
+		c.Hidden, c.MaskRate, c.ReplaceRate, c.Gamma = []int{512, 512}, 0.5, 0.05, 3
 		c.WeightDecay, c.Epochs, c.Patience = 2e-4, 1500, 0
+		c.Encoder, c.Heads, c.InDrop, c.AttnDrop, c.LRSchedule = "gat", 4, 0.2, 0.1, "cosine"
 	case "infograph":
 		c.Hidden, c.Layers, c.BatchSize, c.Epochs, c.Patience, c.NormalizeFeatures = []int{32}, 3, 128, 20, 0, false
 	case "graphcl":
@@ -113,7 +119,7 @@ func Settings(method string) []string {
 	case "bgrl":
 		return append(node, "tau0", "pe1", "pe2", "pf1", "pf2")
 	case "graphmae":
-		return append(node, "mask_rate", "replace_rate", "gamma")
+		return append(node, "mask_rate", "replace_rate", "gamma", "encoder", "heads", "in_drop", "attn_drop", "lr_schedule")
 	case "infograph":
 		return append(common, "layers", "batch_size")
 	case "graphcl":
@@ -328,23 +334,7 @@ func TrainNode(ctx context.Context, g *graph.Graph, cfg Config, progress func(ep
 		}
 
 	case "graphmae":
-		m, err := NewGraphMAE(g.X.Cols, cfg.Hidden, cfg.Gamma, rng)
-		if err != nil {
-			return nil, err
-		}
-		dense, err := tensor.FromSlice(g.X.ToDense(), g.N(), g.X.Cols)
-		if err != nil {
-			return nil, err
-		}
-		params = m.Params()
-		loss = func(int) (*autograd.Var, error) {
-			mask, err := DrawNodeMask(g.N(), cfg.MaskRate, cfg.ReplaceRate, rng)
-			if err != nil {
-				return nil, err
-			}
-			return m.Loss(prop, dense, mask), nil
-		}
-		embed = func() (*tensor.Tensor, error) { return m.Embed(prop, dense), nil }
+		return trainGraphMAE(ctx, g, cfg, prop, rng, progress)
 
 	default:
 		_, err := Defaults(cfg.Method)

@@ -25,6 +25,9 @@ func smallConfig(t *testing.T, method string) Config {
 	if method == "mvgrl" {
 		cfg.BlockSize = 8
 	}
+	if method == "graphmae" {
+		cfg.Heads = 2 // GAT heads must divide the width 6
+	}
 	return cfg
 }
 
