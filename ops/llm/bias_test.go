@@ -1,7 +1,9 @@
 package llm
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -199,7 +201,7 @@ func TestOutputBiasParamsAndCounts(t *testing.T) {
 				name string
 				want bool
 			}{{"self_attn.o_proj.bias", tc.cfg.OProjBias}, {"mlp.down_proj.bias", tc.cfg.DownProjBias}} {
-				full := "model.layers." + string(rune('0'+l)) + "." + n.name
+				full := fmt.Sprintf("model.layers.%d.%s", l, n.name)
 				if names[full] != n.want {
 					t.Errorf("%s: Params lists %s: %v, want %v", tc.name, full, names[full], n.want)
 				}
@@ -311,5 +313,40 @@ func TestLoadHFRejectsNonzeroGateBias(t *testing.T) {
 	_, err := LoadHF(dir)
 	if err == nil || !strings.Contains(err.Error(), "model.layers.1.mlp.gate_proj.bias has the nonzero value") {
 		t.Errorf("LoadHF returned %v, want an error naming the nonzero gate_proj bias", err)
+	}
+}
+
+// TestOutputBiasFinetune checks that full fine-tuning trains the o_proj and
+// down_proj biases and that LoRA leaves them frozen.
+func TestOutputBiasFinetune(t *testing.T) {
+	cases := []struct {
+		name      string
+		lora      *LoRA
+		wantTrain bool
+	}{
+		{"full", nil, true},
+		{"lora", &LoRA{Rank: 2, Alpha: 4, Targets: LoRAProjections}, false},
+	}
+	cfg := tinyConfig()
+	cfg.OProjBias, cfg.DownProjBias = true, true
+	for _, tc := range cases {
+		m := tinyModel(t, cfg)
+		before := m.Clone()
+		_, err := m.Finetune(context.Background(), periodicIDs(400, m.Config.VocabSize), FinetuneOptions{
+			Steps: 3, BatchSize: 2, SeqLen: 8, LR: 1e-2, LoRA: tc.lora, Seed: 6})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for l := range m.Layers {
+			for _, pair := range []struct {
+				name          string
+				before, after *tensor.Tensor
+			}{{"o_proj.bias", before.Layers[l].BO, m.Layers[l].BO}, {"down_proj.bias", before.Layers[l].BDown, m.Layers[l].BDown}} {
+				changed := !slices.Equal(pair.before.Data(), pair.after.Data())
+				if changed != tc.wantTrain {
+					t.Errorf("%s: layer %d %s changed: %v, want %v", tc.name, l, pair.name, changed, tc.wantTrain)
+				}
+			}
+		}
 	}
 }
