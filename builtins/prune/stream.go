@@ -96,14 +96,14 @@ func nestedInts(rows [][]int) starlark.Value {
 	return starlark.NewList(out)
 }
 
-const streamDoc = `stream(path, calib, dir, criterion="nirvana", allocation=None, sparsity=0.5, gamma=3.0, reduction=None, keep_group="best", align=8, seed=0, chunk=1, dtype=None)
+const streamDoc = `stream(path, calib, dir, criterion="nirvana", allocation=None, sparsity=0.5, gamma=3.0, reduction=None, keep_group="best", align=8, seed=0, attn_layers=None, mlp_layers=None, chunk=1, dtype=None)
 
 Prune a Hugging Face model folder without loading it and write the pruned
 model to dir. The units are scored as stream_scores does (criterion
 nirvana, snip, llm_pruner, magnitude or random; chunk sequences of calib
 per pass), the budget is allocated as structured allocates it (same
-options, so the kept units are those structured keeps on the loaded
-model), and the pruned model is written one decoder layer at a time: read
+options, attn_layers and mlp_layers included, so the kept units are those
+structured keeps on the loaded model), and the pruned model is written one decoder layer at a time: read
 from path, sliced, written as its own safetensors shard. dir receives
 config.json with the per-layer widths, the shards and their index, the
 tokenizer files of path, and the report as pruning.json, as save writes
@@ -115,16 +115,23 @@ prune.report).`
 func stream(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path, out string
 	var calibV, allocV, reductionV, dtypeV starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None
+	var attnV, mlpV starlark.Value = starlark.None, starlark.None
 	chunk := 1
 	o := options{criterion: prune.Nirvana, keepGroup: prune.KeepBest, sparsity: 0.5, gamma: 3.0, align: 8}
 	if err := host.UnpackArgs(fn.Name(), args, kwargs, "path", &path, "calib", &calibV, "dir", &out,
 		"criterion?", &o.criterion, "allocation?", &allocV, "sparsity?", &o.sparsity, "gamma?", &o.gamma,
 		"reduction?", &reductionV, "keep_group?", &o.keepGroup, "align?", &o.align, "seed?", &o.seed,
-		"chunk?", &chunk, "dtype?", &dtypeV); err != nil {
+		"attn_layers?", &attnV, "mlp_layers?", &mlpV, "chunk?", &chunk, "dtype?", &dtypeV); err != nil {
 		return nil, err
 	}
 
 	var err error
+	if o.attnLayers, err = layerRangeArg(fn, "attn_layers", attnV); err != nil {
+		return nil, err
+	}
+	if o.mlpLayers, err = layerRangeArg(fn, "mlp_layers", mlpV); err != nil {
+		return nil, err
+	}
 	if o.allocation, err = optionalString(fn, "allocation", allocV); err != nil {
 		return nil, err
 	}

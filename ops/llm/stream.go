@@ -52,7 +52,7 @@ func OpenStreamed(dir string) (*Streamed, error) {
 			s.shard[n] = single
 		}
 		st.Close()
-		return s, nil
+		return s, s.checkBiases(single)
 	}
 	index := filepath.Join(dir, "model.safetensors.index.json")
 	rawIdx, err := os.ReadFile(index)
@@ -71,7 +71,30 @@ func OpenStreamed(dir string) (*Streamed, error) {
 		}
 		s.shard[n] = filepath.Join(dir, f)
 	}
-	return s, nil
+	return s, s.checkBiases(index)
+}
+
+// checkBiases settles the optional biases as ReadHFWeights does. A Llama
+// folder with attention_bias but no o_proj bias has none (pare wrote such
+// folders for q/k/v biases alone). The gate_proj and up_proj biases that
+// mlp_bias implies must be zero, because pare has no such biases. weights
+// is the single file or the index.
+func (s *Streamed) checkBiases(weights string) error {
+	c := &s.Config
+	if c.OProjBias && c.NLayers > 0 {
+		if _, ok := s.shard["model.layers.0.self_attn.o_proj.bias"]; !ok {
+			c.OProjBias = false
+		}
+	}
+	if !c.DownProjBias {
+		return nil
+	}
+	r, err := store.OpenCheckpoint(weights)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return checkZeroMLPInputBiases(r, c, weights)
 }
 
 // readTensors fills each named tensor from its file, opening every file
@@ -124,6 +147,12 @@ func newLayerWeights(cfg *Config, l int) *LayerWeights {
 		WO: tensor.New(d, q), MLPNorm: tensor.New(d), WGate: tensor.New(h, d), WUp: tensor.New(h, d), WDown: tensor.New(d, h)}
 	if cfg.QKVBias {
 		lw.BQ, lw.BK, lw.BV = tensor.New(q), tensor.New(kv), tensor.New(kv)
+	}
+	if cfg.OProjBias {
+		lw.BO = tensor.New(d)
+	}
+	if cfg.DownProjBias {
+		lw.BDown = tensor.New(d)
 	}
 	return lw
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"pare/ops/store"
 	"pare/ops/tensor"
@@ -58,9 +59,10 @@ func (s *Streamed) TokenizerFiles() []string {
 // WriteHF writes the model as a Hugging Face folder at dir with config cfg,
 // holding one decoder layer in memory at a time. Each layer is read from
 // the source files, passed through transform, checked against the shapes
-// cfg implies and written as its own safetensors shard. The embedding,
-// final norm and output head are copied unchanged, one tensor at a time,
-// and so are the tokenizer files. cfg must match the source in everything
+// cfg implies and written as its own safetensors shard, with the zero
+// biases SaveHF adds to Llama checkpoints (see hfZeroBiases). The embedding,
+// final norm and output head are copied unchanged, one [vocab, dim] table
+// at a time, and so are the tokenizer files. cfg must match the source in everything
 // but the per-layer widths. dtype is "f32", "bf16" or "f16", or "" for the
 // source's dtype (StoredDType). extra, when not nil, writes more files into
 // the folder before it is renamed into place. ctx is checked before every
@@ -151,7 +153,8 @@ func (s *Streamed) checkRewriteConfig(cfg *Config) error {
 	src := &s.Config
 	if cfg.Arch != src.Arch || cfg.Dim != src.Dim || cfg.NLayers != src.NLayers || cfg.NHeads != src.NHeads ||
 		cfg.NKVHeads != src.NKVHeads || cfg.HeadDim != src.HeadDim || cfg.HiddenDim != src.HiddenDim ||
-		cfg.VocabSize != src.VocabSize || cfg.TiedEmbeddings != src.TiedEmbeddings || cfg.QKVBias != src.QKVBias {
+		cfg.VocabSize != src.VocabSize || cfg.TiedEmbeddings != src.TiedEmbeddings || cfg.QKVBias != src.QKVBias ||
+		cfg.OProjBias != src.OProjBias || cfg.DownProjBias != src.DownProjBias {
 		return fmt.Errorf("llm: rewrite of %s: the new config changes more than the per-layer widths", s.dir)
 	}
 	return nil
@@ -180,7 +183,19 @@ func (s *Streamed) transformedLayer(cfg *Config, l int, transform LayerTransform
 			return nil, fmt.Errorf("llm: rewrite: layer %d: tensor %s does not have the shape %v the config implies", l, want[i].Name, want[i].Tensor.Shape())
 		}
 	}
-	return got, nil
+	return append(got, hfZeroBiases(cfg, l, out)...), nil
+}
+
+// hfZeroBiases returns the zero biases that SaveHF writes next to layer l's
+// own in a Llama checkpoint (see Model.zeroBiasesForHF), named for layer l.
+func hfZeroBiases(cfg *Config, l int, lw *LayerWeights) []Named {
+	single := &Model{Config: *cfg, Weights: Weights{Layers: []LayerWeights{*lw}}}
+	out := single.zeroBiasesForHF()
+	prefix := fmt.Sprintf("model.layers.%d.", l)
+	for i := range out {
+		out[i].Name = prefix + strings.TrimPrefix(out[i].Name, "model.layers.0.")
+	}
+	return out
 }
 
 // copyOuter copies the embedding and final norm into one shard and the

@@ -32,6 +32,17 @@ func StructuredStreamed(ctx context.Context, s *llm.Streamed, calib Calibration,
 	if opt.Allocation == "" {
 		opt.Allocation = DefaultAllocation(opt.Criterion)
 	}
+	// NOTE: these defaults and the Allocate call and report below repeat
+	// Structured's. TestStreamedPruneMatchesInMemory compares the two.
+	if opt.Criterion == LLMPruner && opt.Allocation == AllocUniform {
+		def := DefaultPrunedLayers(s.Config.NLayers)
+		if opt.AttnLayers == nil {
+			opt.AttnLayers = &def
+		}
+		if opt.MLPLayers == nil {
+			opt.MLPLayers = &def
+		}
+	}
 	// Check the budget and the output folder before the long scoring pass.
 	if _, err := NewBudget(&s.Config, opt.Sparsity, opt.Gamma); err != nil {
 		return nil, err
@@ -44,14 +55,16 @@ func StructuredStreamed(ctx context.Context, s *llm.Streamed, calib Calibration,
 		return nil, err
 	}
 	plan, err := Allocate(&s.Config, sc, AllocOptions{Sparsity: opt.Sparsity, Gamma: opt.Gamma,
-		Allocation: opt.Allocation, KeepGroup: opt.KeepGroup, Align: opt.Align})
+		Allocation: opt.Allocation, KeepGroup: opt.KeepGroup, Align: opt.Align,
+		AttnLayers: opt.AttnLayers, MLPLayers: opt.MLPLayers})
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Criterion: opt.Criterion, Allocation: plan.Allocation, Gamma: opt.Gamma,
 		TargetSparsity: opt.Sparsity, KeepGroup: plan.KeepGroup, MLPAlign: plan.Align,
 		KeptKVGroups: plan.KeepAttn, KeptChannels: plan.KeepMLP,
-		RequestedKVGroups: plan.NAttn, RequestedChannels: plan.NMLP, CandidateKLs: []CandidateKL{}}
+		RequestedKVGroups: plan.NAttn, RequestedChannels: plan.NMLP, CandidateKLs: []CandidateKL{},
+		AttnLayers: plan.AttnLayers, MLPLayers: plan.MLPLayers}
 	if opt.Criterion == Nirvana {
 		rep.Reduction = opt.Reduction
 		if rep.Reduction == "" {

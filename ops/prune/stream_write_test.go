@@ -17,17 +17,24 @@ func TestStreamedPruneMatchesInMemory(t *testing.T) {
 		dtype string
 		opt   Options
 		tied  bool
-		bias  bool
-		chunk int
+		// bias gives the model q/k/v biases, and outBias o_proj and
+		// down_proj biases.
+		bias, outBias bool
+		chunk         int
 	}{
-		{"nirvana f32", "f32", Options{Criterion: Nirvana, Sparsity: 0.4, Gamma: 2, Align: 4}, false, false, 2},
-		{"nirvana bf16 tied", "bf16", Options{Criterion: Nirvana, Sparsity: 0.5, Gamma: 3, Align: 8}, true, false, 0},
-		{"snip qkv bias", "f32", Options{Criterion: SNIP, Sparsity: 0.3, Gamma: 1, Align: 2}, false, true, 1},
-		{"magnitude uniform", "f32", Options{Criterion: Magnitude, Allocation: AllocUniform, Sparsity: 0.5, Gamma: 2, Align: 4}, false, false, 0},
+		{"nirvana f32", "f32", Options{Criterion: Nirvana, Sparsity: 0.4, Gamma: 2, Align: 4}, false, false, false, 2},
+		{"nirvana bf16 tied", "bf16", Options{Criterion: Nirvana, Sparsity: 0.5, Gamma: 3, Align: 8}, true, false, false, 0},
+		{"snip qkv bias", "f32", Options{Criterion: SNIP, Sparsity: 0.3, Gamma: 1, Align: 2}, false, true, false, 1},
+		{"nirvana output biases", "f32", Options{Criterion: Nirvana, Sparsity: 0.4, Gamma: 2, Align: 4}, false, false, true, 2},
+		{"nirvana all biases bf16", "bf16", Options{Criterion: Nirvana, Sparsity: 0.4, Gamma: 2, Align: 4}, true, true, true, 0},
+		{"magnitude uniform", "f32", Options{Criterion: Magnitude, Allocation: AllocUniform, Sparsity: 0.5, Gamma: 2, Align: 4}, false, false, false, 0},
+		{"llm_pruner protected layers", "f32", Options{Criterion: LLMPruner, Sparsity: 0.3, Gamma: 1, Align: 2}, false, false, false, 2},
+		{"magnitude attn range", "f32", Options{Criterion: Magnitude, Allocation: AllocUniform, Sparsity: 0.3, Gamma: 1, Align: 2,
+			AttnLayers: &LayerRange{Start: 1, End: 3}}, false, false, false, 0},
 	}
 	for _, tc := range cases {
 		cfg := llm.Config{Dim: 16, NLayers: 3, NHeads: 4, NKVHeads: 2, HeadDim: 4, HiddenDim: 24, VocabSize: 32,
-			MaxSeqLen: 16, TiedEmbeddings: tc.tied, QKVBias: tc.bias}
+			MaxSeqLen: 16, TiedEmbeddings: tc.tied, QKVBias: tc.bias, OProjBias: tc.outBias, DownProjBias: tc.outBias}
 		dense, err := llm.NewRandom(cfg, 23)
 		if err != nil {
 			t.Fatal(err)
