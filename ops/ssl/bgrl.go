@@ -1,12 +1,15 @@
 package ssl
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"time"
 
 	"pare/ops/autograd"
 	"pare/ops/graph"
+	"pare/ops/tensor"
 )
 
 // EMAUpdate moves each target parameter towards its online counterpart,
@@ -106,4 +109,64 @@ func (m *BGRL) UpdateTarget(total int, tau0 float64) error {
 	tau := BGRLMomentum(m.Steps, total, tau0)
 	m.Steps++
 	return EMAUpdate(m.Target.Params(), m.Online.Params(), tau)
+}
+
+// TrainBGRLCheckpoints trains BGRL as TrainNode's "bgrl" path does (the
+// same views, steps and numbers for the same cfg) and calls checkpoint
+// every `every` epochs (every > 0) with the online encoder's embeddings in
+// evaluation mode, so a long run can be probed part-way. The returned
+// Result holds, as TrainNode's, the embeddings of the lowest-loss epoch.
+func TrainBGRLCheckpoints(ctx context.Context, g *graph.Graph, cfg Config, every int, checkpoint Checkpoint) (*Result, error) {
+	g, rng, adjNorm, err := nodePrologue(g, cfg)
+	if err != nil {
+		return nil, err
+	}
+	prop := Propagation(adjNorm)
+	x, err := FeatureInput(g.X)
+	if err != nil {
+		return nil, err
+	}
+	m, err := NewBGRL(g.X.Cols, cfg.Hidden, rng)
+	if err != nil {
+		return nil, err
+	}
+	a1 := graph.NewAugmentor(cfg.Seed*2+1, graph.EdgeRemoving{P: cfg.PE1}, graph.FeatureMasking{P: cfg.PF1})
+	a2 := graph.NewAugmentor(cfg.Seed*2+2, graph.EdgeRemoving{P: cfg.PE2}, graph.FeatureMasking{P: cfg.PF2})
+	embed := func() *tensor.Tensor {
+		m.Online.Training = false
+		defer func() { m.Online.Training = true }()
+		return m.Online.Forward(prop, x).Detach().Value
+	}
+	params := m.Params()
+	opt, err := optimizer(cfg, params)
+	if err != nil {
+		return nil, err
+	}
+	stepped := afterStep{opt, func() error { return m.UpdateTarget(cfg.Epochs, cfg.Tau0) }}
+	start := time.Now()
+	res, err := Train(ctx, params, stepped, TrainConfig{Epochs: cfg.Epochs, Patience: cfg.Patience}, func(epoch int) (*autograd.Var, error) {
+		if checkpoint != nil && every > 0 && epoch > 0 && epoch%every == 0 {
+			if err := checkpoint(epoch, embed()); err != nil {
+				return nil, err
+			}
+		}
+		v1, err := a1.View(g)
+		if err != nil {
+			return nil, err
+		}
+		v2, err := a2.View(g)
+		if err != nil {
+			return nil, err
+		}
+		return m.Loss(v1, v2)
+	})
+	elapsed := time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	out := &Result{Embeddings: embed(), Train: res}
+	if n := len(res.Losses); n > 0 {
+		out.EpochMS = float64(elapsed.Microseconds()) / 1000 / float64(n)
+	}
+	return out, nil
 }

@@ -81,6 +81,13 @@ func (l *GATLayer) ForwardTrain(adj *autograd.CSR, x Input, rng *rand.Rand) *aut
 	} else {
 		wx = autograd.MatMul(x.Dense, l.W)
 	}
+	return l.Attend(adj, wx, rng)
+}
+
+// Attend is the layer after its linear map: it takes wx = x·W [N, Heads·Out]
+// computed by the caller (for instance only on the rows that are not zero)
+// and applies the attention, dropout as in ForwardTrain, and the bias.
+func (l *GATLayer) Attend(adj *autograd.CSR, wx *autograd.Var, rng *rand.Rand) *autograd.Var {
 	n := wx.Shape()[0]
 	heads := autograd.Reshape(wx, n, l.Heads, l.Out)
 	dst := autograd.Sum(autograd.Mul(heads, l.ADst), []int{2}, false)

@@ -179,6 +179,15 @@ func (m *GraphMAE) decode(rep *autograd.Var, rng *rand.Rand) *autograd.Var {
 // one mask. rng draws the dropout masks (training mode); nil turns
 // dropout off.
 func (m *GraphMAE) Loss(x *tensor.Tensor, mask NodeMask, rng *rand.Rand) *autograd.Var {
+	if m.GATEnc != nil {
+		return m.lossGAT(x, mask, rng)
+	}
+	return m.lossPlain(x, mask, rng)
+}
+
+// lossPlain computes the loss as the model is written: the dense masked
+// input through encode, the map, the re-mask and decode.
+func (m *GraphMAE) lossPlain(x *tensor.Tensor, mask NodeMask, rng *rand.Rand) *autograd.Var {
 	n, f := x.Shape()[0], x.Shape()[1]
 	masked := x.Clone()
 	md, xd := masked.Data(), x.Data()
@@ -212,7 +221,122 @@ func (m *GraphMAE) Loss(x *tensor.Tensor, mask NodeMask, rng *rand.Rand) *autogr
 // Embed returns the encoder's embeddings of the unmasked graph, without
 // dropout.
 func (m *GraphMAE) Embed(x *tensor.Tensor) *tensor.Tensor {
+	if m.GATEnc != nil {
+		return m.encodeGAT(x, NodeMask{}, nil).Detach().Value
+	}
 	return m.encode(autograd.Const(x), nil).Detach().Value
+}
+
+// The GAT path computes the same function as encode and decode on the
+// masked input, with fewer flops: the first layer multiplies the sparse
+// rows of the input (bag-of-words features) as a sparse matrix and only the
+// token rows, which the learned token makes dense, as a dense block; the
+// re-masked rows of the decoder input are zero, so the encoder-to-decoder
+// map and the decoder's linear map run on the kept rows only.
+
+// maskedSparseInput returns the input rows that are not token nodes as a
+// sparse matrix: each node's own features, or its noise source's for noise
+// nodes, each non-zero kept with probability 1 − p and scaled by 1/(1 − p)
+// when rng is not nil (the input dropout of the first GAT layer).
+func maskedSparseInput(x *tensor.Tensor, mask NodeMask, p float64, rng *rand.Rand) *autograd.CSR {
+	n, f := x.Shape()[0], x.Shape()[1]
+	xd := x.Data()
+	src := make([]int, n)
+	for i := range src {
+		src[i] = i
+	}
+	for _, v := range mask.Token {
+		src[v] = -1
+	}
+	for i, v := range mask.Noise {
+		src[v] = mask.NoiseSource[i]
+	}
+	keep := float32(1)
+	if rng != nil && p > 0 {
+		keep = float32(1 / (1 - p))
+	}
+	a := &autograd.CSR{Rows: n, Cols: f, Indptr: make([]int, n+1)}
+	for i := 0; i < n; i++ {
+		if s := src[i]; s >= 0 {
+			for c, v := range xd[s*f : (s+1)*f] {
+				if v == 0 {
+					continue
+				}
+				if keep != 1 {
+					if rng.Float64() < p {
+						continue
+					}
+					v *= keep
+				}
+				a.Indices = append(a.Indices, int32(c))
+				a.Values = append(a.Values, v)
+			}
+		}
+		a.Indptr[i+1] = len(a.Indices)
+	}
+	return a
+}
+
+// dropoutMask returns a rows × cols constant of 0 and 1/(1 − p) factors.
+func dropoutMask(rows, cols int, p float64, rng *rand.Rand) *tensor.Tensor {
+	t := tensor.New(rows, cols)
+	keep := float32(1 / (1 - p))
+	for i := range t.Data() {
+		if rng.Float64() >= p {
+			t.Data()[i] = keep
+		}
+	}
+	return t
+}
+
+// encodeGAT runs the GAT encoder on x with mask applied (the zero mask
+// gives the clean graph). rng nil evaluates without dropout.
+func (m *GraphMAE) encodeGAT(x *tensor.Tensor, mask NodeMask, rng *rand.Rand) *autograd.Var {
+	f := x.Shape()[1]
+	enc := m.GATEnc
+	first := enc.Layers[0]
+	drop := enc.InDrop
+	if rng == nil {
+		drop = 0
+	}
+	wx := autograd.SpMM(maskedSparseInput(x, mask, drop, rng), first.W)
+	if nt := len(mask.Token); nt > 0 {
+		tokens := autograd.BroadcastTo(autograd.Reshape(m.Token, 1, f), nt, f)
+		if drop > 0 {
+			tokens = autograd.Mul(tokens, autograd.Const(dropoutMask(nt, f, drop, rng)))
+		}
+		wx = autograd.IndexAdd(wx, 0, mask.Token, autograd.MatMul(tokens, first.W))
+	}
+	h := first.Attend(enc.Adj, wx, rng)
+	if enc.Slopes[0] != nil {
+		h = autograd.PReLU(h, enc.Slopes[0])
+	}
+	rest := &GATNet{Adj: enc.Adj, Layers: enc.Layers[1:], Slopes: enc.Slopes[1:], InDrop: enc.InDrop}
+	return rest.Forward(h, rng)
+}
+
+// lossGAT is Loss for the GAT model.
+func (m *GraphMAE) lossGAT(x *tensor.Tensor, mask NodeMask, rng *rand.Rand) *autograd.Var {
+	n := x.Shape()[0]
+	h := m.encodeGAT(x, mask, rng)
+	masked := make([]bool, n)
+	for _, v := range mask.Masked {
+		masked[v] = true
+	}
+	var kept []int
+	for i, mk := range masked {
+		if !mk {
+			kept = append(kept, i)
+		}
+	}
+	rep := autograd.MatMul(autograd.IndexSelect(h, 0, kept), m.EncToDec)
+	dec := m.GATDec.Layers[0]
+	if rng != nil && m.GATDec.InDrop > 0 {
+		rep = autograd.Dropout(rep, m.GATDec.InDrop, rng)
+	}
+	wx := autograd.IndexAdd(autograd.Const(tensor.New(n, dec.Heads*dec.Out)), 0, kept, autograd.MatMul(rep, dec.W))
+	recon := dec.Attend(m.GATDec.Adj, wx, rng)
+	return SCELoss(autograd.Const(x), recon, mask.Masked, m.Opts.Gamma)
 }
 
 // CosineLRScale is GraphMAE's learning-rate schedule (main_transductive.py,
@@ -222,9 +346,47 @@ func CosineLRScale(epoch, epochs int) float64 {
 	return (1 + math.Cos(math.Pi*float64(epoch)/float64(epochs))) / 2
 }
 
+// Checkpoint receives the clean-graph embeddings of the current weights
+// (evaluation mode) at the start of an epoch, after epoch optimizer steps.
+type Checkpoint func(epoch int, emb *tensor.Tensor) error
+
+// nodePrologue repeats TrainNode's preparation (feature normalisation, the
+// seeded stream, Â), so a method run outside TrainNode draws the same
+// numbers as ssl.train.
+func nodePrologue(g *graph.Graph, cfg Config) (*graph.Graph, *rand.Rand, *graph.CSR, error) {
+	if err := check(cfg); err != nil {
+		return nil, nil, nil, err
+	}
+	if g.X == nil {
+		return nil, nil, nil, fmt.Errorf("ssl: %s needs node features; the graph has none", cfg.Method)
+	}
+	if cfg.NormalizeFeatures {
+		g = g.WithFeatures(g.X.RowNormalizeL1())
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x73736c)) // stream "ssl", as TrainNode
+	adjNorm, err := graph.GCNNorm(g.Adj)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return g, rng, adjNorm, nil
+}
+
+// TrainGraphMAECheckpoints trains GraphMAE as TrainNode does (same numbers
+// for the same cfg) and calls checkpoint every `every` epochs (every > 0),
+// so a long run can be probed part-way. The returned Result holds, as
+// TrainNode's, the embeddings of the lowest-loss epoch.
+func TrainGraphMAECheckpoints(ctx context.Context, g *graph.Graph, cfg Config, every int, checkpoint Checkpoint) (*Result, error) {
+	g, rng, adjNorm, err := nodePrologue(g, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return trainGraphMAE(ctx, g, cfg, Propagation(adjNorm), rng, nil, every, checkpoint)
+}
+
 // trainGraphMAE is TrainNode's GraphMAE path. It owns the optimizer so the
-// cosine schedule can set the rate of every step.
-func trainGraphMAE(ctx context.Context, g *graph.Graph, cfg Config, prop *autograd.CSR, rng *rand.Rand, progress func(int)) (*Result, error) {
+// cosine schedule can set the rate of every step. checkpoint, when not nil,
+// runs at the start of every epoch that is a positive multiple of every.
+func trainGraphMAE(ctx context.Context, g *graph.Graph, cfg Config, prop *autograd.CSR, rng *rand.Rand, progress func(int), every int, checkpoint Checkpoint) (*Result, error) {
 	m, err := NewGraphMAE(g.X.Cols, prop, GraphMAEOptions{
 		Encoder: cfg.Encoder, Hidden: cfg.Hidden, Heads: cfg.Heads,
 		InDrop: cfg.InDrop, AttnDrop: cfg.AttnDrop, Gamma: cfg.Gamma,
@@ -258,6 +420,11 @@ func trainGraphMAE(ctx context.Context, g *graph.Graph, cfg Config, prop *autogr
 	res, err := Train(ctx, params, stepped, TrainConfig{Epochs: cfg.Epochs, Patience: cfg.Patience}, func(epoch int) (*autograd.Var, error) {
 		if progress != nil {
 			progress(epoch)
+		}
+		if checkpoint != nil && every > 0 && epoch > 0 && epoch%every == 0 {
+			if err := checkpoint(epoch, m.Embed(dense)); err != nil {
+				return nil, err
+			}
 		}
 		mask, err := DrawNodeMask(g.N(), cfg.MaskRate, cfg.ReplaceRate, rng)
 		if err != nil {

@@ -334,7 +334,7 @@ func TrainNode(ctx context.Context, g *graph.Graph, cfg Config, progress func(ep
 		}
 
 	case "graphmae":
-		return trainGraphMAE(ctx, g, cfg, prop, rng, progress)
+		return trainGraphMAE(ctx, g, cfg, prop, rng, progress, 0, nil)
 
 	default:
 		_, err := Defaults(cfg.Method)
