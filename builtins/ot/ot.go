@@ -39,8 +39,9 @@ Solve exact optimal transport between histograms a (n) and b (m) with cost M
 uniform weights; their total masses must agree to 1e-7. Returns a struct:
 plan (n×m tensor), cost (float), u and v (dual potentials, centered so that
 a·u = b·v), status ("optimal", or "max_iter_reached" when numItermax pivots
-ran out; the plan is then not optimal and a warning is printed) and
-iterations (pivots).`},
+ran out; the plan then meets the marginals but is not optimal, and a warning
+is printed) and iterations (pivots, which differ from POT's because the
+starting plan and the pricing differ).`},
 			{Name: "emd2", Fn: emd2, Doc: `emd2(a, b, M, numItermax=100000)
 
 Return the optimal transport cost of ot.emd as a float. When numItermax
@@ -50,8 +51,10 @@ plan is returned.`},
 
 Solve entropy-regularized optimal transport by Sinkhorn scaling, stabilized
 in the log domain (potentials absorbed when scalings leave [1e-50, 1e50]) with
-epsilon scaling when reg < max(M)/200. Stops when ‖plan·1 − a‖₂ < stopThr or
-after numItermax iterations. Returns a struct: plan, cost (⟨plan, M⟩ without
+epsilon scaling when reg < max(M)/200. Like POT, it updates v then u in each
+iteration and stops when ‖planᵀ·1 − b‖₂ < stopThr at iterations 1, 11, 21,
+..., or after numItermax iterations; without epsilon scaling or absorption it
+returns POT's plan, in POT's niter + 1 iterations. Returns a struct: plan, cost (⟨plan, M⟩ without
 the entropy term, POT's sinkhorn2 value), f and g (dual potentials), err,
 iterations and status ("optimal" or "max_iter_reached").`},
 			{Name: "sinkhorn2", Fn: sinkhorn2, Doc: `sinkhorn2(a, b, M, reg, numItermax=1000, stopThr=1e-9, epsilon_scaling=True)

@@ -38,3 +38,15 @@ func axpyAVX2(alpha float64, x, y *float64, n int)
 //
 //go:noescape
 func scanRowAVX2(c, v, dist *float64, pred *int64, n int, h float64, row int64, out *[8]float64)
+
+// dot4AVX2 sets out[r] = Σ_{k<n} k_r[k]·v[k] for four rows; n must be a
+// multiple of 8. dot4 handles other lengths.
+//
+//go:noescape
+func dot4AVX2(k0, k1, k2, k3, v *float64, n int, out *[4]float64)
+
+// axpy4AVX2 adds Σ_r u[r]·k_r[k] to acc[k] for k < n, rows in order; n
+// must be a multiple of 8. axpy4 handles other lengths.
+//
+//go:noescape
+func axpy4AVX2(u *[4]float64, k0, k1, k2, k3, acc *float64, n int)

@@ -23,3 +23,11 @@ func axpyAVX2(alpha float64, x, y *float64, n int) {
 func scanRowAVX2(c, v, dist *float64, pred *int64, n int, h float64, row int64, out *[8]float64) {
 	panic("ot: scanRowAVX2 called without assembly support")
 }
+
+func dot4AVX2(k0, k1, k2, k3, v *float64, n int, out *[4]float64) {
+	panic("ot: dot4AVX2 called without assembly support")
+}
+
+func axpy4AVX2(u *[4]float64, k0, k1, k2, k3, acc *float64, n int) {
+	panic("ot: axpy4AVX2 called without assembly support")
+}

@@ -66,9 +66,14 @@ func checkCosts(param string, m Matrix, nonNegative bool) error {
 	if err := checkShape(param, m); err != nil {
 		return err
 	}
+	lo := -math.MaxFloat64
+	if nonNegative {
+		lo = 0
+	}
 	for k, x := range m.Data {
-		bad := math.IsNaN(x) || math.IsInf(x, 0) || (nonNegative && x < 0)
-		if !bad {
+		// One range test rejects NaN (every comparison is false), both
+		// infinities and, when asked, negative costs.
+		if x >= lo && x <= math.MaxFloat64 {
 			continue
 		}
 		want := "a finite cost"

@@ -186,14 +186,38 @@ func TestEMDIterationCapReported(t *testing.T) {
 	if res.Status != MaxIterReached || res.Iterations != 5 {
 		t.Fatalf("status %v after %d pivots, want max_iter_reached after 5", res.Status, res.Iterations)
 	}
-	// A capped plan may still route mass through the artificial arcs of the
-	// initial basis, so only the uncapped run is checked for optimality.
+	// The simplex starts from a feasible plan, so the capped plan meets the
+	// marginals; it costs more than the optimum.
+	colSum := make([]float64, m)
+	for i := 0; i < n; i++ {
+		var rowSum float64
+		for j := 0; j < m; j++ {
+			p := res.Plan.At(i, j)
+			if p < 0 {
+				t.Fatalf("capped plan[%d,%d] = %g < 0", i, j, p)
+			}
+			rowSum += p
+			colSum[j] += p
+		}
+		if math.Abs(rowSum-a[i]) > 1e-14*float64(m+1) {
+			t.Errorf("capped plan: row %d sums to %.17g, want %.17g", i, rowSum, a[i])
+		}
+	}
+	for j := range colSum {
+		if math.Abs(colSum[j]-b[j]) > 1e-14*float64(n+1) {
+			t.Errorf("capped plan: column %d sums to %.17g, want %.17g", j, colSum[j], b[j])
+		}
+	}
 	full, err := EMD(context.Background(), a, b, M, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if full.Status != Optimal || full.Iterations <= 5 {
 		t.Fatalf("uncapped status %v after %d pivots", full.Status, full.Iterations)
+	}
+	checkPlan(t, "uncapped", a, b, M, full)
+	if !(res.Cost > full.Cost) {
+		t.Errorf("capped cost %.17g, want above the optimum %.17g", res.Cost, full.Cost)
 	}
 }
 
@@ -599,5 +623,99 @@ func TestScanRowMatchesLoop(t *testing.T) {
 				t.Fatalf("n=%d, column %d: got dist %g pred %d, want %g and %d", n, k, dist[k], pred[k], wantDist[k], wantPred[k])
 			}
 		}
+	}
+}
+
+func TestDot4Axpy4TwinsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 16))
+	guarded := func(n int) (buf, s []float64) {
+		buf = make([]float64, n+16)
+		for i := range buf {
+			buf[i] = math.NaN()
+		}
+		for i := 0; i < n; i++ {
+			buf[8+i] = rng.NormFloat64()
+		}
+		return buf, buf[8 : 8+n : 8+n]
+	}
+	for n := 1; n <= 70; n++ {
+		var rows [4][]float64
+		for r := range rows {
+			_, rows[r] = guarded(n)
+		}
+		_, v := guarded(n)
+		got := dot4(&rows, v)
+		for r := range rows {
+			if want := dotGo(rows[r], v); math.IsNaN(got[r]) || math.Abs(got[r]-want) > 1e-12*float64(n+1) {
+				t.Fatalf("n=%d: dot4 row %d got %.17g, want %.17g", n, r, got[r], want)
+			}
+		}
+
+		accBuf, acc := guarded(n)
+		want := append([]float64(nil), acc...)
+		u := [4]float64{0.7, -1.3, 0, 2.5}
+		axpy4(&u, &rows, acc)
+		for r := range rows {
+			axpyGo(u[r], rows[r], want)
+		}
+		for i := range acc {
+			if math.IsNaN(acc[i]) || math.Abs(acc[i]-want[i]) > 1e-13 {
+				t.Fatalf("n=%d: axpy4 element %d got %.17g, want %.17g", n, i, acc[i], want[i])
+			}
+		}
+		for i, x := range accBuf {
+			if (i < 8 || i >= 8+n) && !math.IsNaN(x) {
+				t.Fatalf("n=%d: axpy4 wrote to guard element %d", n, i)
+			}
+		}
+	}
+}
+
+func TestSinkhornStopsLikePOT(t *testing.T) {
+	// POT tests ‖Pᵀ1 − b‖₂ after the update of u, at iterations 1, 11,
+	// 21, ... (its 0-based ii % 10 == 0), so a converged run stops at such an
+	// iteration, with exact row marginals, and the check 10 iterations
+	// earlier failed.
+	rng := rand.New(rand.NewPCG(17, 17))
+	n, m := 40, 50
+	a, b := randSimplex(rng, n), randSimplex(rng, m)
+	M := randMatrix(rng, n, m)
+	opt := SinkhornOptions{StopThr: 1e-9, NoEpsilonScaling: true}
+	res, err := Sinkhorn(context.Background(), a, b, M, 0.05, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != Optimal || res.Iterations%10 != 1 || res.Iterations < 11 {
+		t.Fatalf("status %v after %d iterations, want optimal after 10k+1 > 1", res.Status, res.Iterations)
+	}
+	colErr := 0.0
+	for j := 0; j < m; j++ {
+		var s float64
+		for i := 0; i < n; i++ {
+			s += res.Plan.At(i, j)
+		}
+		colErr += (s - b[j]) * (s - b[j])
+	}
+	if colErr = math.Sqrt(colErr); colErr >= opt.StopThr || math.Abs(colErr-res.Err) > 1e-12 {
+		t.Errorf("column error %g, Err %g, want equal and below %g", colErr, res.Err, opt.StopThr)
+	}
+	for i := 0; i < n; i++ {
+		var s float64
+		for j := 0; j < m; j++ {
+			s += res.Plan.At(i, j)
+		}
+		if math.Abs(s-a[i]) > 1e-15 {
+			t.Errorf("row %d sums to %.17g, want %.17g", i, s, a[i])
+		}
+	}
+
+	opt.MaxIter = res.Iterations - 10
+	earlier, err := Sinkhorn(context.Background(), a, b, M, 0.05, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if earlier.Status != MaxIterReached || earlier.Err < opt.StopThr {
+		t.Errorf("capped at %d: status %v, Err %g, want max_iter_reached with Err >= %g",
+			opt.MaxIter, earlier.Status, earlier.Err, opt.StopThr)
 	}
 }

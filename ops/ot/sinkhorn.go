@@ -15,9 +15,10 @@ type SinkhornOptions struct {
 	// MaxIter caps the total number of Sinkhorn iterations (one update of
 	// each scaling vector) over all epsilon stages; default 1000.
 	MaxIter int
-	// StopThr stops the final stage when the L2 norm of the row-marginal
-	// violation, ‖P·1 − a‖₂, falls below it (checked every iteration, where
-	// POT checks the column marginals every 10); default 1e-9.
+	// StopThr stops the final stage when the L2 norm of the column-marginal
+	// violation, ‖Pᵀ·1 − b‖₂, is below it at a check. As in POT, the test
+	// comes after the update of u, which makes the row marginals exact, and
+	// runs every 10th iteration (iterations 1, 11, 21, ...). Default 1e-9.
 	StopThr float64
 	// Tau is the absorption threshold: when a scaling factor leaves
 	// [1/Tau, Tau] it is folded into the dual potentials and the kernel is
@@ -39,10 +40,12 @@ type SinkhornResult struct {
 	Cost float64
 	// F and G are the dual potentials (reg·log of the scalings).
 	F, G []float64
-	// Err is the last measured row-marginal violation ‖P·1 − a‖₂, taken
-	// before the final update (which makes the column marginals exact).
+	// Err is the column-marginal violation ‖Pᵀ·1 − b‖₂ of Plan, whose row
+	// marginals are exact.
 	Err float64
-	// Iterations counts all Sinkhorn iterations over all stages.
+	// Iterations counts all Sinkhorn iterations (one update of v, then one
+	// of u) over all stages. POT's log["niter"] is the 0-based index of its
+	// last iteration, one less than this count for the same run.
 	Iterations int
 	// Status is MaxIterReached when MaxIter ran out before Err < StopThr.
 	Status Status
@@ -64,6 +67,13 @@ type SinkhornResult struct {
 // ε = max(M)/100, max(M)/400, ... (each above 2·reg), each stage
 // warm-started from the previous potentials, which cuts the number of
 // iterations at small reg.
+//
+// Without epsilon scaling and with scalings that stay inside [1/Tau, Tau]
+// (the case for reg >= max(M)/200 with default options), the iterates and
+// the stopping test are POT's ot.sinkhorn (method "sinkhorn"): v = b/Kᵀu,
+// then u = a/Kv, with the test every 10th iteration, so the plan matches
+// POT's and the iteration count is POT's niter + 1. Each iteration reads
+// the kernel once, where POT reads it twice, plus once per test.
 //
 // a, b and M are validated as for EMD; reg must be positive and finite.
 func Sinkhorn(ctx context.Context, a, b []float64, M Matrix, reg float64, opt SinkhornOptions) (*SinkhornResult, error) {
@@ -116,7 +126,6 @@ type sinkhornState struct {
 	K           Matrix
 	ktu         []float64
 	partial     []float64 // per-chunk partial sums of Kᵀu
-	rowErr      []float64 // per-chunk squared row-marginal violations
 	eps         float64
 }
 
@@ -156,6 +165,10 @@ func (s *sinkhornState) epsilonSchedule(reg float64) []float64 {
 	return append(eps, reg)
 }
 
+// checkEvery is how often the stopping test runs: every 10th iteration of a
+// stage, starting with the first, as in POT's ot.sinkhorn.
+const checkEvery = 10
+
 func (s *sinkhornState) run(ctx context.Context, reg float64) (*SinkhornResult, error) {
 	stages := s.epsilonSchedule(reg)
 	// Intermediate stages only warm-start the next one: each stops at a
@@ -176,22 +189,43 @@ func (s *sinkhornState) run(ctx context.Context, reg float64) (*SinkhornResult, 
 		if !final {
 			thr, limit = math.Max(thr, 1e-3), min(iter+stageCap, s.opt.MaxIter)
 		}
-		for iter < limit {
+		if iter < limit {
+			// The first half-iteration, v = b/Kᵀu.
+			s.accumulate(false)
+			s.updateV()
+		}
+		for stageIter := 0; iter < limit; {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			rowErr := s.iterate()
+			// u = a/Kv, and Kᵀu for the test and the next v in the same
+			// pass over K.
+			ok := s.accumulate(true)
 			iter++
-			if s.needsAbsorb() {
-				s.absorb()
-				s.buildKernel()
+			stageIter++
+			if !ok {
+				s.repair()
+				errNorm = math.Inf(1)
+				continue
 			}
-			errNorm = rowErr
-			if rowErr < thr {
+			errNorm = s.columnError()
+			if stageIter%checkEvery == 1 && errNorm < thr {
 				if final {
 					status = Optimal
 				}
 				break
+			}
+			if iter == limit {
+				break
+			}
+			if !s.updateV() {
+				s.repair()
+				errNorm = math.Inf(1)
+				continue
+			}
+			if s.needsAbsorb() {
+				s.absorb()
+				s.buildKernel()
 			}
 		}
 		if !final {
@@ -222,49 +256,61 @@ func (s *sinkhornState) buildKernel() {
 	}
 }
 
-// iterate runs one Sinkhorn iteration in a single pass over K: for each
-// row i it computes (Kv)_i, measures the row-marginal violation of the
-// current plan, sets u_i = a_i / (Kv)_i and accumulates u_i·K[i,:] into
-// Kᵀu; then v = b / (Kᵀu). Reading K once per iteration instead of twice
-// halves the memory traffic, which bounds the speed at large n·m. It returns
-// ‖diag(u)·K·v − a‖₂ for the plan before this iteration's update.
-func (s *sinkhornState) iterate() float64 {
+// accumulate sets ktu = Kᵀu in one pass over K, split into row chunks
+// whose partial sums are added at the end. With updateU it first sets
+// u_i = a_i/(Kv)_i for each row, so K is read once per iteration where two
+// matrix-vector products would read it twice, which bounds the speed at
+// large n·m. It returns false when some (Kv)_i is 0, a row on which the
+// kernel underflowed (u_i keeps its old value then).
+func (s *sinkhornState) accumulate(updateU bool) bool {
 	n, m := s.M.Rows, s.M.Cols
 	chunks := min(runtime.GOMAXPROCS(0), max(1, n/64))
 	if len(s.partial) != chunks*m {
 		s.partial = make([]float64, chunks*m)
-		s.rowErr = make([]float64, chunks)
 	}
 	zeroRow := false
 	kernels.ParallelFor(chunks, 1, func(clo, chi int) {
 		for c := clo; c < chi; c++ {
 			acc := s.partial[c*m : (c+1)*m]
 			clear(acc)
-			var e2 float64
-			for i := c * n / chunks; i < (c+1)*n/chunks; i++ {
-				krow := s.K.Data[i*m : (i+1)*m]
-				kv := dot(krow, s.v)
-				d := s.u[i]*kv - s.a[i]
-				e2 += d * d
-				if kv == 0 {
-					zeroRow = true
-					continue
+			lo, hi := c*n/chunks, (c+1)*n/chunks
+			// Four rows at a time: the dot products share each load of v,
+			// and acc is read and written once for the four.
+			for ; lo+4 <= hi; lo += 4 {
+				var rows [4][]float64
+				for r := range rows {
+					rows[r] = s.K.Data[(lo+r)*m : (lo+r+1)*m]
 				}
-				ui := s.a[i] / kv
-				s.u[i] = ui
-				if ui == 0 {
-					continue
+				if updateU {
+					kv := dot4(&rows, s.v)
+					for r, x := range kv {
+						if x == 0 {
+							zeroRow = true
+							continue
+						}
+						s.u[lo+r] = s.a[lo+r] / x
+					}
 				}
-				axpy(ui, krow, acc)
+				u := [4]float64{s.u[lo], s.u[lo+1], s.u[lo+2], s.u[lo+3]}
+				axpy4(&u, &rows, acc)
 			}
-			s.rowErr[c] = e2
+			for i := lo; i < hi; i++ {
+				krow := s.K.Data[i*m : (i+1)*m]
+				if updateU {
+					kv := dot(krow, s.v)
+					if kv == 0 {
+						zeroRow = true
+						continue
+					}
+					s.u[i] = s.a[i] / kv
+				}
+				if ui := s.u[i]; ui != 0 {
+					axpy(ui, krow, acc)
+				}
+			}
 		}
 	})
 
-	var e2 float64
-	for _, x := range s.rowErr {
-		e2 += x
-	}
 	ktu := s.ktu
 	copy(ktu, s.partial[:m])
 	for c := 1; c < chunks; c++ {
@@ -272,20 +318,33 @@ func (s *sinkhornState) iterate() float64 {
 			ktu[j] += x
 		}
 	}
-	for j, t := range ktu {
-		if t == 0 {
-			zeroRow = true
-			break
-		}
-		s.v[j] = s.b[j] / t
-	}
-	if zeroRow {
-		// The kernel underflowed to zero on a whole row or column; one
-		// exact log-domain update restores every marginal.
-		s.repair()
-		return math.Inf(1)
+	return !zeroRow
+}
+
+// columnError returns ‖diag(v)·Kᵀu − b‖₂, the column-marginal violation of
+// the current plan.
+func (s *sinkhornState) columnError() float64 {
+	var e2 float64
+	for j, t := range s.ktu {
+		d := s.v[j]*t - s.b[j]
+		e2 += d * d
 	}
 	return math.Sqrt(e2)
+}
+
+// updateV sets v = b/Kᵀu from the last accumulate. It returns false, and
+// leaves v unchanged, when some (Kᵀu)_j is 0: a column on which the kernel
+// underflowed.
+func (s *sinkhornState) updateV() bool {
+	for _, t := range s.ktu {
+		if t == 0 {
+			return false
+		}
+	}
+	for j, t := range s.ktu {
+		s.v[j] = s.b[j] / t
+	}
+	return true
 }
 
 // repair runs one exact log-sum-exp update of β and then α, which makes

@@ -64,3 +64,48 @@ func axpyGo(alpha float64, x, y []float64) {
 		y[i] += alpha * x[i]
 	}
 }
+
+// dot4 returns the dot products of four rows of equal length with v:
+// AVX2 and FMA for the multiple-of-8 prefix where available, which loads v
+// once for all four rows, then dot4Go.
+func dot4(k *[4][]float64, v []float64) [4]float64 {
+	n := len(k[0])
+	v = v[:n]
+	n8 := n &^ 7
+	var out [4]float64
+	if useAVX2 && n8 > 0 {
+		dot4AVX2(&k[0][0], &k[1][0], &k[2][0], &k[3][0], &v[0], n8, &out)
+	} else {
+		n8 = 0
+	}
+	for r := range k {
+		out[r] += dotGo(k[r][n8:n], v[n8:])
+	}
+	return out
+}
+
+// axpy4 adds u[0]·k[0] + u[1]·k[1] + u[2]·k[2] + u[3]·k[3] to acc, reading
+// and writing acc once: AVX2 and FMA for the multiple-of-8 prefix where
+// available, then axpy4Go.
+func axpy4(u *[4]float64, k *[4][]float64, acc []float64) {
+	n := len(k[0])
+	acc = acc[:n]
+	n8 := n &^ 7
+	if useAVX2 && n8 > 0 {
+		axpy4AVX2(u, &k[0][0], &k[1][0], &k[2][0], &k[3][0], &acc[0], n8)
+	} else {
+		n8 = 0
+	}
+	axpy4Go(u, k, acc, n8)
+}
+
+// axpy4Go is the pure-Go twin of axpy4AVX2, from column start on.
+func axpy4Go(u *[4]float64, k *[4][]float64, acc []float64, start int) {
+	k0, k1, k2, k3 := k[0][:len(acc)], k[1][:len(acc)], k[2][:len(acc)], k[3][:len(acc)]
+	for j := start; j < len(acc); j++ {
+		a := acc[j] + u[0]*k0[j]
+		a += u[1] * k1[j]
+		a += u[2] * k2[j]
+		acc[j] = a + u[3]*k3[j]
+	}
+}
