@@ -199,17 +199,25 @@ func TestGCAProbabilities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// s = log 1 for edges into leaves, log 4 into the center; half of each.
+	// s is the log degree of the receiving node, the row: log 4 for the
+	// center's entries (0, leaf), log 1 for the leaves' entries (leaf, 0),
+	// half of each. So the center keeps its incoming edges and each leaf
+	// loses its only one with probability 0.3·2 = 0.6.
 	hi, mean := math.Log(4), math.Log(4)/2
-	for k := 0; k < a.NNZ(); k++ {
+	for u := 0; u < a.Rows; u++ {
 		s := 0.0
-		if a.Indices[k] == 0 {
+		if u == 0 {
 			s = math.Log(4)
 		}
 		want := math.Min(0.3*(hi-s)/(hi-mean), 0.7)
-		if math.Abs(probs[k]-want) > 1e-12 {
-			t.Errorf("edge entry %d: got %g, want %g", k, probs[k], want)
+		for k := a.Indptr[u]; k < a.Indptr[u+1]; k++ {
+			if math.Abs(probs[k]-want) > 1e-12 {
+				t.Errorf("entry (%d, %d): got %g, want %g", u, a.Indices[k], probs[k], want)
+			}
 		}
+	}
+	if want := 0.6; math.Abs(probs[a.Indptr[1]]-want) > 1e-12 {
+		t.Errorf("entry (1, 0), the leaf's incoming edge: got %g, want %g", probs[a.Indptr[1]], want)
 	}
 	capped, _ := GCAEdgeDropProbs(a, 0.9, 0.7)
 	if slices.Max(capped) != 0.7 {
@@ -326,5 +334,88 @@ func TestViewBatchAugmentsEachGraph(t *testing.T) {
 	v3, _ := a1.ViewBatch(b)
 	if reflect.DeepEqual(v1.Union.Adj.Indices, v3.Union.Adj.Indices) {
 		t.Error("next step: batch view repeated, want resampling")
+	}
+}
+
+func TestGCAFeatureMaskingUsesCleanGraph(t *testing.T) {
+	// Star with center 0 and leaves 1-4. Column 0 is set only at the
+	// center (weight log 4), column 1 only at leaf 1 (log 1) and column 2
+	// at leaves 1 and 2 (log 2), so with P = 0.5 the drop probabilities are
+	// 0, 1 and 0.5.
+	var edges []Edge
+	for i := 1; i <= 4; i++ {
+		edges = append(edges, Edge{0, i, 1}, Edge{i, 0, 1})
+	}
+	a, _ := FromEdges(5, 5, edges, false)
+	x := []float32{
+		1, 0, 0,
+		0, 1, 1,
+		0, 0, 1,
+		0, 0, 0,
+		0, 0, 0,
+	}
+	g := &Graph{Name: "star", Adj: a, X: &Features{Rows: 5, Cols: 3, Dense: x}}
+	masking, err := NewGCAFeatureMasking(g, 0.5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{0, 1, 0.5}
+	for j, p := range masking.Probs {
+		if math.Abs(p-want[j]) > 1e-12 {
+			t.Errorf("column %d: probability got %g, want %g", j, p, want[j])
+		}
+	}
+
+	// Removing every edge first must not change the column probabilities:
+	// GCA computes them once from the clean graph.
+	aug := NewAugmentor(3, EdgeRemoving{P: 1}, masking)
+	dropped := make([]int, 3)
+	const views = 40
+	for v := 0; v < views; v++ {
+		view, err := aug.View(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if view.Adj.NNZ() != 0 {
+			t.Fatalf("view %d: %d edges left, want 0", v, view.Adj.NNZ())
+		}
+		d := view.X.ToDense()
+		for j, u := range []int{0, 1, 1} {
+			if d[u*3+j] == 0 {
+				dropped[j]++
+			}
+		}
+	}
+	if dropped[0] != 0 {
+		t.Errorf("column 0 (probability 0): dropped in %d of %d views, want 0", dropped[0], views)
+	}
+	if dropped[1] != views {
+		t.Errorf("column 1 (probability 1): dropped in %d of %d views, want %d", dropped[1], views, views)
+	}
+	if dropped[2] == 0 || dropped[2] == views {
+		t.Errorf("column 2 (probability 0.5): dropped in %d of %d views, want some but not all", dropped[2], views)
+	}
+}
+
+func TestGCAPrecomputedProbsCheckShape(t *testing.T) {
+	g := ringGraph(10, 4)
+	edgesAug, err := NewGCAEdgeRemoving(g, 0.3, 0.7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	featAug, err := NewGCAFeatureMasking(g, 0.3, 0.7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := ringGraph(12, 5)
+	rng := rand.New(rand.NewPCG(1, 1))
+	if _, err := edgesAug.Apply(other, rng); err == nil {
+		t.Error("edge probabilities of a 10-node graph applied to a 12-node graph: got no error, want one")
+	}
+	if _, err := featAug.Apply(other, rng); err == nil {
+		t.Error("column probabilities of 4 columns applied to 5 columns: got no error, want one")
+	}
+	if _, err := edgesAug.Apply(g, rng); err != nil {
+		t.Errorf("edge probabilities on their own graph: %v", err)
 	}
 }

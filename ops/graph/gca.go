@@ -12,9 +12,13 @@ import (
 // touching high-degree nodes, are dropped less often.
 
 // GCAEdgeDropProbs returns the drop probability of each stored entry (u, v):
-// p_uv = min(P · (s_max − s_uv) / (s_max − s_mean), Cap) with s_uv = log deg(v),
-// deg counted on the undirected version of the graph, as in the reference
-// code (degree of the edge's target).
+// p_uv = min(P · (s_max − s_uv) / (s_max − s_mean), Cap) with s_uv = log deg(u),
+// deg counted on the undirected version of the graph. Row u is the node
+// that receives v's message in Â·H, so s is the degree of the receiving
+// node, as in GCA's reference code (degree_drop_weights scores an edge by
+// edge_index[1], the target of PyG's source-to-target message passing).
+// High-degree nodes thus keep their incoming edges and low-degree nodes
+// lose theirs more often.
 func GCAEdgeDropProbs(a *CSR, p, cap float64) ([]float64, error) {
 	sym, err := a.Symmetrize()
 	if err != nil {
@@ -22,22 +26,30 @@ func GCAEdgeDropProbs(a *CSR, p, cap float64) ([]float64, error) {
 	}
 	deg := sym.Degrees()
 	s := make([]float64, a.NNZ())
-	for k, v := range a.Indices {
-		s[k] = math.Log(float64(max(deg[v], 1)))
+	for u := 0; u < a.Rows; u++ {
+		su := math.Log(float64(max(deg[u], 1)))
+		for k := a.Indptr[u]; k < a.Indptr[u+1]; k++ {
+			s[k] = su
+		}
 	}
 	return adaptiveProbs(s, p, cap), nil
 }
 
 // GCAFeatureDropProbs returns the drop probability of each feature column:
 // p_i = min(P · (s_max − s_i) / (s_max − s_mean), Cap) with
-// s_i = log Σ_u [x_ui ≠ 0] · deg(u). A column that is zero for every node
-// gets the smallest finite weight of the others, so its drop probability is
-// the largest, not NaN.
+// s_i = log Σ_u [x_ui ≠ 0] · deg(u), deg counted on the undirected version
+// of the graph as in the reference code. A column that is zero for every
+// node gets the smallest finite weight of the others, so its drop
+// probability is the largest, not NaN.
 func GCAFeatureDropProbs(x *Features, a *CSR, p, cap float64) ([]float64, error) {
 	if x.Rows != a.Rows {
 		return nil, fmt.Errorf("%d feature rows for %d nodes", x.Rows, a.Rows)
 	}
-	deg := a.Degrees()
+	sym, err := a.Symmetrize()
+	if err != nil {
+		return nil, err
+	}
+	deg := sym.Degrees()
 	w := make([]float64, x.Cols)
 	if x.Sparse != nil {
 		for u := 0; u < x.Rows; u++ {
@@ -97,51 +109,103 @@ func adaptiveProbs(s []float64, p, cap float64) []float64 {
 }
 
 // GCAEdgeRemoving drops edges with GCA's degree-adaptive probabilities.
-// Cap is the largest drop probability (0.7 in GCA). The probabilities depend
-// only on the input graph, so they are computed on each call from the graph
-// it receives.
+// Cap is the largest drop probability (0.7 in GCA). Probs, when set,
+// contains the drop probability of each stored entry of the graph the
+// augmentation is applied to, and NewGCAEdgeRemoving computes it once from
+// the clean graph. When Probs is nil, Apply computes the probabilities from
+// the graph it receives.
 type GCAEdgeRemoving struct {
 	P, Cap float64
+	Probs  []float64
+}
+
+// NewGCAEdgeRemoving returns a GCAEdgeRemoving whose probabilities are
+// computed once from g, for views of g drawn at every training step.
+func NewGCAEdgeRemoving(g *Graph, p, cap float64) (GCAEdgeRemoving, error) {
+	e := GCAEdgeRemoving{P: p, Cap: cap}
+	if err := e.check(); err != nil {
+		return e, err
+	}
+	probs, err := GCAEdgeDropProbs(g.Adj, p, cap)
+	e.Probs = probs
+	return e, err
 }
 
 func (GCAEdgeRemoving) Name() string { return "GCAEdgeRemoving" }
 
-func (e GCAEdgeRemoving) Apply(g *Graph, rng *rand.Rand) (*Graph, error) {
+func (e GCAEdgeRemoving) check() error {
 	if err := checkProb("p", e.P); err != nil {
+		return err
+	}
+	return checkProb("cap", e.Cap)
+}
+
+func (e GCAEdgeRemoving) Apply(g *Graph, rng *rand.Rand) (*Graph, error) {
+	if err := e.check(); err != nil {
 		return nil, err
 	}
-	if err := checkProb("cap", e.Cap); err != nil {
-		return nil, err
+	probs := e.Probs
+	if probs == nil {
+		var err error
+		if probs, err = GCAEdgeDropProbs(g.Adj, e.P, e.Cap); err != nil {
+			return nil, err
+		}
 	}
-	probs, err := GCAEdgeDropProbs(g.Adj, e.P, e.Cap)
-	if err != nil {
-		return nil, err
+	if len(probs) != g.Adj.NNZ() {
+		return nil, fmt.Errorf("%d precomputed edge probabilities for a graph with %d stored entries; build the augmentation from the graph it is applied to", len(probs), g.Adj.NNZ())
 	}
 	// GCA drops each directed entry independently.
 	return g.WithAdj(dropEdges(g.Adj, func(k, _, _ int) float64 { return probs[k] }, false, rng)), nil
 }
 
 // GCAFeatureMasking zeroes feature columns with GCA's degree-adaptive
-// probabilities (the same columns for every node).
+// probabilities (the same columns for every node). Probs, when set,
+// contains one drop probability per column. GCA computes them once from the clean
+// graph (NewGCAFeatureMasking), so an edge dropping applied before this
+// augmentation does not change them. When Probs is nil, Apply computes
+// them from the graph it receives, edges included.
 type GCAFeatureMasking struct {
 	P, Cap float64
+	Probs  []float64
+}
+
+// NewGCAFeatureMasking returns a GCAFeatureMasking whose column
+// probabilities are computed once from the features and degrees of g.
+func NewGCAFeatureMasking(g *Graph, p, cap float64) (GCAFeatureMasking, error) {
+	f := GCAFeatureMasking{P: p, Cap: cap}
+	if err := f.check(g); err != nil {
+		return f, err
+	}
+	probs, err := GCAFeatureDropProbs(g.X, g.Adj, p, cap)
+	f.Probs = probs
+	return f, err
 }
 
 func (GCAFeatureMasking) Name() string { return "GCAFeatureMasking" }
 
-func (f GCAFeatureMasking) Apply(g *Graph, rng *rand.Rand) (*Graph, error) {
+func (f GCAFeatureMasking) check(g *Graph) error {
 	if err := checkProb("p", f.P); err != nil {
-		return nil, err
+		return err
 	}
 	if err := checkProb("cap", f.Cap); err != nil {
+		return err
+	}
+	return needFeatures(g)
+}
+
+func (f GCAFeatureMasking) Apply(g *Graph, rng *rand.Rand) (*Graph, error) {
+	if err := f.check(g); err != nil {
 		return nil, err
 	}
-	if err := needFeatures(g); err != nil {
-		return nil, err
+	probs := f.Probs
+	if probs == nil {
+		var err error
+		if probs, err = GCAFeatureDropProbs(g.X, g.Adj, f.P, f.Cap); err != nil {
+			return nil, err
+		}
 	}
-	probs, err := GCAFeatureDropProbs(g.X, g.Adj, f.P, f.Cap)
-	if err != nil {
-		return nil, err
+	if len(probs) != g.X.Cols {
+		return nil, fmt.Errorf("%d precomputed column probabilities for %d feature columns; build the augmentation from the graph it is applied to", len(probs), g.X.Cols)
 	}
 	keep := make([]float32, len(probs))
 	for j, p := range probs {

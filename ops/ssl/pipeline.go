@@ -239,9 +239,8 @@ func TrainNode(ctx context.Context, g *graph.Graph, cfg Config, progress func(ep
 		if cfg.Method == "grace" {
 			a1 = graph.NewAugmentor(cfg.Seed*2+1, graph.EdgeRemoving{P: cfg.PE1}, graph.FeatureMasking{P: cfg.PF1})
 			a2 = graph.NewAugmentor(cfg.Seed*2+2, graph.EdgeRemoving{P: cfg.PE2}, graph.FeatureMasking{P: cfg.PF2})
-		} else {
-			a1 = graph.NewAugmentor(cfg.Seed*2+1, graph.GCAEdgeRemoving{P: cfg.PE1, Cap: cfg.DropCap}, graph.GCAFeatureMasking{P: cfg.PF1, Cap: cfg.DropCap})
-			a2 = graph.NewAugmentor(cfg.Seed*2+2, graph.GCAEdgeRemoving{P: cfg.PE2, Cap: cfg.DropCap}, graph.GCAFeatureMasking{P: cfg.PF2, Cap: cfg.DropCap})
+		} else if a1, a2, err = gcaAugmentors(g, cfg); err != nil {
+			return nil, err
 		}
 		params = m.Params()
 		loss = func(int) (*autograd.Var, error) {
@@ -344,6 +343,26 @@ func TrainNode(ctx context.Context, g *graph.Graph, cfg Config, progress func(ep
 		return nil, err
 	}
 	return run(ctx, cfg, params, loss, after, embed, progress)
+}
+
+// gcaAugmentors returns GCA's two view generators for g. As in GCA's
+// reference code, the edge and feature drop probabilities are computed once
+// from the clean graph, so the feature probabilities do not follow the
+// edges that each view drops.
+func gcaAugmentors(g *graph.Graph, cfg Config) (*graph.Augmentor, *graph.Augmentor, error) {
+	var augs [2]*graph.Augmentor
+	for i, rates := range [2][2]float64{{cfg.PE1, cfg.PF1}, {cfg.PE2, cfg.PF2}} {
+		edges, err := graph.NewGCAEdgeRemoving(g, rates[0], cfg.DropCap)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ssl: gca: %w", err)
+		}
+		features, err := graph.NewGCAFeatureMasking(g, rates[1], cfg.DropCap)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ssl: gca: %w", err)
+		}
+		augs[i] = graph.NewAugmentor(cfg.Seed*2+uint64(i)+1, edges, features)
+	}
+	return augs[0], augs[1], nil
 }
 
 // run drives Train with timing and progress, then embeds.

@@ -152,3 +152,33 @@ func TestTrainGraphEveryMethod(t *testing.T) {
 		}
 	}
 }
+
+func TestGCAAugmentorsUseCleanGraphProbs(t *testing.T) {
+	g := ringGraph(t, 12, 5, rand.New(rand.NewPCG(5, 5)))
+	cfg := smallConfig(t, "gca")
+	a1, a2, err := gcaAugmentors(g, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		aug    *graph.Augmentor
+		pe, pf float64
+	}{{a1, cfg.PE1, cfg.PF1}, {a2, cfg.PE2, cfg.PF2}} {
+		wantEdges, err := graph.GCAEdgeDropProbs(g.Adj, tc.pe, cfg.DropCap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCols, err := graph.GCAFeatureDropProbs(g.X, g.Adj, tc.pf, cfg.DropCap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edges, ok := tc.aug.Augs[0].(graph.GCAEdgeRemoving)
+		if !ok || !slices.Equal(edges.Probs, wantEdges) {
+			t.Errorf("view %d: edge augmentation got %#v, want GCAEdgeRemoving with probabilities %v of the clean graph", i+1, tc.aug.Augs[0], wantEdges)
+		}
+		cols, ok := tc.aug.Augs[1].(graph.GCAFeatureMasking)
+		if !ok || !slices.Equal(cols.Probs, wantCols) {
+			t.Errorf("view %d: feature augmentation got %#v, want GCAFeatureMasking with probabilities %v of the clean graph", i+1, tc.aug.Augs[1], wantCols)
+		}
+	}
+}
