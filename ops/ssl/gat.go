@@ -21,8 +21,8 @@ import (
 //
 // W is [in, Heads·Out] (no bias of its own), a_src and a_dst are
 // [Heads, Out] and b is [Heads·Out]. NewGATLayer initialises W, a_src and
-// a_dst Glorot-uniform as PyG's GATConv; InitXavierNormal switches to DGL's
-// GATConv initialisation, which GraphMAE uses. b starts at zero. AttnDrop
+// a_dst Glorot-uniform as PyG's GATConv does. InitXavierNormal switches to
+// the initialisation of GraphMAE's own GATConv. b starts at zero. AttnDrop
 // is the dropout probability of the attention weights in training
 // forwards. There is no residual connection.
 type GATLayer struct {
@@ -50,10 +50,10 @@ func NewGATLayer(in, out, heads int, rng *rand.Rand) (*GATLayer, error) {
 	}, nil
 }
 
-// InitXavierNormal redraws W, a_src and a_dst as DGL's GATConv does
-// (reset_parameters): Xavier-normal with the ReLU gain √2, the fans of W
-// being in and Heads·Out and those of an attention vector, stored by DGL
-// as [1, Heads, Out], Heads·Out and Out.
+// InitXavierNormal redraws W, a_src and a_dst as GATConv.reset_parameters
+// in THUDM/GraphMAE graphmae/models/gat.py does: Xavier-normal with gain √2
+// (the reference writes 1.414). W's fans are in and Heads·Out. An attention
+// vector, stored there as [1, Heads, Out], has fans Heads·Out and Out.
 func (l *GATLayer) InitXavierNormal(rng *rand.Rand) {
 	gain := math.Sqrt2
 	in := l.W.Shape()[0]

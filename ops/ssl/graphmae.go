@@ -62,16 +62,16 @@ type GraphMAEOptions struct {
 }
 
 // GraphMAE is the masked graph autoencoder (Hou et al., arXiv:2205.10803).
-// The masked node features (a learned token, starting at zero, on token
-// nodes; other nodes' features on noise nodes) are encoded and mapped to
-// the decoder by a bias-free Linear. The masked rows are zeroed again
-// (re-mask), one layer decodes back to feature width, and the scaled
-// cosine error on the masked nodes scores the reconstruction.
+// Token nodes get a learned token (starting at zero) in place of their
+// features, and noise nodes get another node's features. The encoder's
+// output goes through a bias-free Linear, the masked rows are zeroed again
+// (re-mask), and one layer decodes back to feature width. The scaled cosine
+// error on the masked nodes scores the reconstruction.
 //
-// With the GAT encoder (THUDM/GraphMAE, models/edcoder.py and gat.py)
-// every encoder layer is a GAT with Heads concatenated heads followed by a
-// PReLU with one slope, the last layer included; the decoder is one GAT
-// layer with one head and no activation. Each GAT layer drops its input
+// With the GAT encoder (THUDM/GraphMAE graphmae/models/edcoder.py and
+// gat.py), every encoder layer, the last one included, is a GAT with Heads
+// concatenated heads followed by a PReLU with one slope. The decoder is one
+// GAT layer with one head and no activation. Each GAT layer drops its input
 // with InDrop and its attention weights with AttnDrop during training.
 // With the GCN encoder the layers are GCN layers with per-channel PReLU
 // and a GCN decoder, without dropout.
