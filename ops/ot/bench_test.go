@@ -70,10 +70,10 @@ func (s *splitMix64) float() float64 {
 
 // benchInstance draws n source and m target points uniform in the unit
 // square and returns their squared Euclidean distances, each computed as
-// dx·dx + dy·dy so that NumPy gets the same bits, and random weights
-// proportional to uniform [0.05, 1.05) draws (uniform weights 1/n and 1/m
-// when uniform is set). The sources' x and y come first, then the targets',
-// then the weights of a and of b.
+// dx·dx + dy·dy so that NumPy gets the same bits. The weights are
+// proportional to uniform [0.05, 1.05) draws, or 1/n and 1/m when uniform
+// is set. The draws run in this order: each source's x and y, each
+// target's, then the weights of a and of b.
 func benchInstance(seed uint64, n, m int, uniform bool) (a, b []float64, M Matrix) {
 	rng := splitMix64(seed)
 	points := func(k int) [][2]float64 {

@@ -14,13 +14,6 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //go:noescape
 func dot2x4AVX2(a0, a1, b0, b1, b2, b3 *float64, n int, out *[8]float64)
 
-// minDiffAVX2 writes, for each of the 4 lanes l, the minimum of x[k] − y[k]
-// over k ≡ l (mod 4), k < n, to out[l] and its first index to out[4+l]; n
-// must be a positive multiple of 4. minDiff combines the lanes.
-//
-//go:noescape
-func minDiffAVX2(x, y *float64, n int, out *[8]float64)
-
 // dotAVX2 returns Σ_{k<n} x[k]·y[k]; n must be a multiple of 16. dot
 // handles other lengths.
 //
@@ -50,3 +43,10 @@ func dot4AVX2(k0, k1, k2, k3, v *float64, n int, out *[4]float64)
 //
 //go:noescape
 func axpy4AVX2(u *[4]float64, k0, k1, k2, k3, acc *float64, n int)
+
+// belowAVX2 writes every k < n with x[k] − y[k] < thr to idx in increasing
+// order and returns their number; n must be a multiple of 4. below handles
+// other lengths.
+//
+//go:noescape
+func belowAVX2(x, y *float64, n int, thr float64, idx *int32) int

@@ -8,10 +8,6 @@ func dot2x4AVX2(a0, a1, b0, b1, b2, b3 *float64, n int, out *[8]float64) {
 	panic("ot: dot2x4AVX2 called without assembly support")
 }
 
-func minDiffAVX2(x, y *float64, n int, out *[8]float64) {
-	panic("ot: minDiffAVX2 called without assembly support")
-}
-
 func dotAVX2(x, y *float64, n int) float64 {
 	panic("ot: dotAVX2 called without assembly support")
 }
@@ -30,4 +26,8 @@ func dot4AVX2(k0, k1, k2, k3, v *float64, n int, out *[4]float64) {
 
 func axpy4AVX2(u *[4]float64, k0, k1, k2, k3, acc *float64, n int) {
 	panic("ot: axpy4AVX2 called without assembly support")
+}
+
+func belowAVX2(x, y *float64, n int, thr float64, idx *int32) int {
+	panic("ot: belowAVX2 called without assembly support")
 }

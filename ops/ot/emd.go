@@ -296,6 +296,7 @@ type simplex struct {
 	block   int
 	nextArc int
 	cands   []candArc
+	idx     []int32 // scratch for below, one entry per column
 	inArc   int
 	join    int
 	uIn     int
@@ -316,7 +317,11 @@ func newSimplex(a, b []float64, M Matrix) *simplex {
 	s := &simplex{n: n, m: m, nm: n * m, nodes: n + m + 1, root: n + m, cost: M.Data}
 	maxCost := 0.0
 	for _, c := range M.Data {
-		maxCost = max(maxCost, c)
+		// A plain comparison: the costs are finite, so max's NaN and
+		// signed-zero handling would only slow this pass down.
+		if c > maxCost {
+			maxCost = c
+		}
 	}
 	s.eps = 1e-14 * math.Max(maxCost, 1e-300) * 8
 
@@ -330,6 +335,7 @@ func newSimplex(a, b []float64, M Matrix) *simplex {
 	s.revThrd = make([]int32, s.nodes)
 	s.succNum = make([]int32, s.nodes)
 	s.lastSuc = make([]int32, s.nodes)
+	s.idx = make([]int32, m)
 	s.block = max(int(blockFactor*math.Sqrt(float64(s.nm))), 10)
 
 	s.initialBasis(a, b)
@@ -565,8 +571,14 @@ func (s *simplex) solve(ctx context.Context, maxIter int) (*EMDResult, error) {
 	status := MaxIterReached
 	iter := 0
 	for ; iter < maxIter; iter++ {
-		if iter&1023 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+		if iter&1023 == 0 {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// Recompute the potentials from the tree (O(n+m)): this drops
+			// the rounding that the shifts accumulate and the drift of
+			// pi[root] that updateTree's shifts of the root's side add.
+			s.setPotentials()
 		}
 		if !s.findEnteringArc() {
 			status = Optimal
@@ -591,9 +603,8 @@ func (s *simplex) solve(ctx context.Context, maxIter int) (*EMDResult, error) {
 // matrix again: in blocks of about √(n·m) arcs, starting where the last
 // scan stopped, until a block ends with eligible arcs found (Grigoriadis's
 // block search, as in LEMON), all of which join the list. A scan prices a
-// row segment at a time with minDiff, a vectorized minimum of M[i,j] −
-// π_demand[j], and collects a segment's eligible arcs only when its
-// minimum is eligible. Optimality is declared only after a full scan finds
+// row segment at a time with below, a vectorized filter of M[i,j] −
+// π_demand[j] against the threshold. Optimality is declared only after a full scan finds
 // no eligible arc, so the result is exact.
 func (s *simplex) findEnteringArc() bool {
 	n, m := s.n, s.m
@@ -636,13 +647,15 @@ type candArc struct {
 	i, j int32
 }
 
-// collect appends the non-tree arcs of a row segment with row[j] − pt[j] <
-// thr to the candidate list; j0 is the segment's first column.
-func (s *simplex) collect(row, pt []float64, tree []bool, thr float64, i, j0 int) {
-	pt, tree = pt[:len(row)], tree[:len(row)]
-	for j, c := range row {
-		if c-pt[j] < thr && !tree[j] {
-			s.cands = append(s.cands, candArc{c, int32(i), int32(j0 + j)})
+// collect appends the arcs idx of a row segment to the candidate list
+// unless they are tree arcs, or not eligible when priced exactly as
+// findEnteringArc re-prices them, (cost + π_i) − π_demand; j0 is the
+// segment's first column.
+func (s *simplex) collect(row, pt []float64, tree []bool, idx []int32, pii float64, i, j0 int) {
+	eps := -s.eps
+	for _, j := range idx {
+		if c := row[j]; c+pii-pt[j] < eps && !tree[j] {
+			s.cands = append(s.cands, candArc{c, int32(i), int32(j0) + j})
 		}
 	}
 }
@@ -662,8 +675,8 @@ func (s *simplex) scan() {
 		jEnd := min(m, j0+cnt, j0+remaining)
 		row := s.cost[i*m+j0 : i*m+jEnd]
 		pii := s.pi[i]
-		if v, _ := minDiff(row, piT[j0:jEnd]); v+pii < eps {
-			s.collect(row, piT[j0:jEnd], s.inTree[i*m+j0:i*m+jEnd], eps-pii, i, j0)
+		if k := below(row, piT[j0:jEnd], eps-pii, s.idx); k > 0 {
+			s.collect(row, piT[j0:jEnd], s.inTree[i*m+j0:i*m+jEnd], s.idx[:k], pii, i, j0)
 		}
 		scanned := jEnd - j0
 		cnt -= scanned
@@ -857,8 +870,18 @@ func (s *simplex) updateTree() {
 	succNum[uIn] = size
 	lastSuc[uIn] = newLast
 
-	// Shift the potentials of the moved subtree, a run of the new thread.
+	// Shift the potentials of the moved subtree, a run of the new thread,
+	// or, when that is the larger part, those of the rest of the tree the
+	// other way: reduced costs depend only on potential differences.
 	pi := s.pi
+	if rest := int32(s.nodes) - size; rest < size {
+		u := thread[newLast]
+		for range rest {
+			pi[u] -= shift
+			u = thread[u]
+		}
+		return
+	}
 	u := uIn
 	for range size {
 		pi[u] += shift

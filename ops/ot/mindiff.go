@@ -1,31 +1,33 @@
 package ot
 
-import "math"
-
-// minDiff returns the minimum of x[k] − y[k] over k < len(x) and the first
-// index reaching it, or (+Inf, -1) for empty x. The network simplex prices a
-// row segment of arcs with it: reduced cost = M[i,j] − π_demand[j] + π_i.
-func minDiff(x, y []float64) (float64, int) {
+// below writes the indices k with x[k] − y[k] < thr to idx, in increasing
+// order, and returns their number; idx must be at least len(x) long. The
+// network simplex collects the eligible arcs of a row segment with it:
+// M[i,j] − π_demand[j] < −eps − π_i. AVX2 handles the multiple-of-4 prefix
+// where available, then belowGo.
+func below(x, y []float64, thr float64, idx []int32) int {
 	n := len(x)
-	y = y[:n]
-	best, idx := math.Inf(1), -1
+	y, idx = y[:n], idx[:n]
 	n4 := n &^ 3
+	cnt := 0
 	if useAVX2 && n4 > 0 {
-		var out [8]float64
-		minDiffAVX2(&x[0], &y[0], n4, &out)
-		for l := 0; l < 4; l++ {
-			v, k := out[l], int(out[4+l])
-			if v < best || (v == best && k < idx) {
-				best, idx = v, k
-			}
-		}
+		cnt = belowAVX2(&x[0], &y[0], n4, thr, &idx[0])
 	} else {
 		n4 = 0
 	}
-	for k := n4; k < n; k++ {
-		if v := x[k] - y[k]; v < best {
-			best, idx = v, k
+	return cnt + belowGo(x[n4:], y[n4:], thr, idx[cnt:], n4)
+}
+
+// belowGo is the pure-Go twin of belowAVX2; it adds offset to the indices
+// it writes.
+func belowGo(x, y []float64, thr float64, idx []int32, offset int) int {
+	y = y[:len(x)]
+	cnt := 0
+	for k, v := range x {
+		if v-y[k] < thr {
+			idx[cnt] = int32(offset + k)
+			cnt++
 		}
 	}
-	return best, idx
+	return cnt
 }

@@ -14,41 +14,6 @@ GLOBL minDiffFour<>(SB), RODATA|NOPTR, $8
 DATA minDiffInf<>+0(SB)/8, $0x7FF0000000000000
 GLOBL minDiffInf<>(SB), RODATA|NOPTR, $8
 
-// func minDiffAVX2(x, y *float64, n int, out *[8]float64)
-//
-// For each lane l in 0..3, out[l] is the minimum of x[k] − y[k] over
-// k ≡ l (mod 4), k < n, and out[4+l] is the first such k reaching it (as a
-// float64). n must be a positive multiple of 4.
-TEXT ·minDiffAVX2(SB), NOSPLIT, $0-32
-	MOVQ x+0(FP), SI
-	MOVQ y+8(FP), DI
-	MOVQ n+16(FP), CX
-	MOVQ out+24(FP), DX
-
-	VMOVUPD      minDiffLanes<>(SB), Y2
-	VBROADCASTSD minDiffFour<>(SB), Y3
-	VBROADCASTSD minDiffInf<>(SB), Y0
-	VMOVAPD      Y2, Y1
-	XORQ         AX, AX
-
-loop:
-	CMPQ      AX, CX
-	JGE       done
-	VMOVUPD   (SI)(AX*8), Y4
-	VSUBPD    (DI)(AX*8), Y4, Y4
-	VCMPPD    $1, Y0, Y4, Y5
-	VBLENDVPD Y5, Y4, Y0, Y0
-	VBLENDVPD Y5, Y2, Y1, Y1
-	VADDPD    Y3, Y2, Y2
-	ADDQ      $4, AX
-	JMP       loop
-
-done:
-	VMOVUPD Y0, 0(DX)
-	VMOVUPD Y1, 32(DX)
-	VZEROUPPER
-	RET
-
 // func scanRowAVX2(c, v, dist *float64, pred *int64, n int, h float64, row int64, out *[8]float64)
 //
 // One row scan of the assignment's shortest-path search, for k < n (a
@@ -95,5 +60,48 @@ scanloop:
 scandone:
 	VMOVUPD Y0, 0(DX)
 	VMOVUPD Y1, 32(DX)
+	VZEROUPPER
+	RET
+
+// func belowAVX2(x, y *float64, n int, thr float64, idx *int32) int
+//
+// Writes every k < n with x[k] − y[k] < thr to idx, in increasing order,
+// and returns how many there are; idx must have room for n entries and n
+// must be a multiple of 4.
+TEXT ·belowAVX2(SB), NOSPLIT, $0-48
+	MOVQ         x+0(FP), SI
+	MOVQ         y+8(FP), DI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSD thr+24(FP), Y2
+	MOVQ         idx+32(FP), R8
+	XORQ         AX, AX
+	XORQ         R9, R9
+
+belowloop:
+	CMPQ      AX, CX
+	JGE       belowdone
+	VMOVUPD   (SI)(AX*8), Y0
+	VSUBPD    (DI)(AX*8), Y0, Y0
+	VCMPPD    $1, Y2, Y0, Y1
+	VMOVMSKPD Y1, BX
+	TESTQ     BX, BX
+	JNZ       belowbits
+
+belownext:
+	ADDQ $4, AX
+	JMP  belowloop
+
+belowbits:
+	BSFQ BX, DX
+	ADDQ AX, DX
+	MOVL DX, (R8)(R9*4)
+	INCQ R9
+	LEAQ -1(BX), DX
+	ANDQ DX, BX
+	JNZ  belowbits
+	JMP  belownext
+
+belowdone:
+	MOVQ R9, ret+40(FP)
 	VZEROUPPER
 	RET

@@ -65,9 +65,9 @@ func axpyGo(alpha float64, x, y []float64) {
 	}
 }
 
-// dot4 returns the dot products of four rows of equal length with v:
-// AVX2 and FMA for the multiple-of-8 prefix where available, which loads v
-// once for all four rows, then dot4Go.
+// dot4 returns the dot products of four rows of equal length with v. AVX2
+// and FMA handle the multiple-of-8 prefix where available, loading v once
+// for all four rows, and dotGo the rest.
 func dot4(k *[4][]float64, v []float64) [4]float64 {
 	n := len(k[0])
 	v = v[:n]
