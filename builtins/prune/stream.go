@@ -17,8 +17,9 @@ llm_pruner (one streamed forward and backward pass over calib, chunk
 sequences at a time), magnitude or random. Returns a struct with
 criterion, attn and mlp (one tensor of scores per layer, as prune.scores)
 and, when sparsity is given, kept_kv_groups, kept_mlp_channels, n_attn and
-n_mlp of the allocation. stream scores, allocates and writes the pruned
-model.`
+n_mlp of the allocation, which applies structured's defaults (llm_pruner
+under the uniform allocation keeps its first and last layers whole).
+stream scores, allocates and writes the pruned model.`
 
 func streamScores(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path string
@@ -71,8 +72,12 @@ func streamScores(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 		if err != nil {
 			return nil, err
 		}
+		// LLM-Pruner under the uniform allocation keeps its first and last
+		// layers whole, as structured does.
+		opt = opt.WithDefaults(s.Config.NLayers)
 		plan, err := prune.Allocate(&s.Config, sc, prune.AllocOptions{Sparsity: opt.Sparsity, Gamma: opt.Gamma,
-			Allocation: opt.Allocation, KeepGroup: opt.KeepGroup, Align: opt.Align})
+			Allocation: opt.Allocation, KeepGroup: opt.KeepGroup, Align: opt.Align,
+			AttnLayers: opt.AttnLayers, MLPLayers: opt.MLPLayers})
 		if err != nil {
 			return nil, opsError(fn, err)
 		}

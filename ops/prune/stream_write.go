@@ -12,10 +12,10 @@ import (
 )
 
 // StructuredStreamed is Structured for a model that stays in its
-// safetensors files. It scores the units with ScoreStreamed (chunk
-// sequences per pass, 0 for all), allocates the budget with the same
-// Allocate call and guards as Structured, and writes the pruned model to
-// dir with ApplyStreamed, one decoder layer in memory at a time. The
+// safetensors files. It scores the units with ScoreStreamed, chunk
+// sequences per pass (0 for all). It allocates the budget with the same
+// Allocate call and guards as Structured. Then ApplyStreamed writes the
+// pruned model to dir, one decoder layer in memory at a time. The
 // criterion must be one ScoreStreamed supports. For the same model,
 // calibration batch and options, the kept units and the written weights are
 // those of Structured followed by Save, unless two unit scores lie within
@@ -29,20 +29,9 @@ func StructuredStreamed(ctx context.Context, s *llm.Streamed, calib Calibration,
 	if err := CheckGamma(opt.Gamma); err != nil {
 		return nil, err
 	}
-	if opt.Allocation == "" {
-		opt.Allocation = DefaultAllocation(opt.Criterion)
-	}
-	// NOTE: these defaults and the Allocate call and report below repeat
+	// NOTE: the defaults of WithDefaults and the report below repeat
 	// Structured's. TestStreamedPruneMatchesInMemory compares the two.
-	if opt.Criterion == LLMPruner && opt.Allocation == AllocUniform {
-		def := DefaultPrunedLayers(s.Config.NLayers)
-		if opt.AttnLayers == nil {
-			opt.AttnLayers = &def
-		}
-		if opt.MLPLayers == nil {
-			opt.MLPLayers = &def
-		}
-	}
+	opt = opt.WithDefaults(s.Config.NLayers)
 	// Check the budget and the output folder before the long scoring pass.
 	if _, err := NewBudget(&s.Config, opt.Sparsity, opt.Gamma); err != nil {
 		return nil, err
@@ -77,10 +66,10 @@ func StructuredStreamed(ctx context.Context, s *llm.Streamed, calib Calibration,
 	return rep, nil
 }
 
-// ApplyStreamed writes the model s with only the kept units (keepAttn[l]
-// and keepMLP[l], increasing indices of KV groups and MLP channels of layer
-// l) as a Hugging Face folder at dir, sliced as Apply slices, reading and
-// writing one decoder layer at a time. When rep is not nil its parameter
+// ApplyStreamed writes the model s with only the kept units as a Hugging
+// Face folder at dir, sliced as Apply slices, reading and writing one
+// decoder layer at a time. keepAttn[l] and keepMLP[l] are the increasing
+// indices of the KV groups and MLP channels layer l keeps. When rep is not nil its parameter
 // counts and widths are filled in and it is written as pruning.json inside
 // the folder. config.json carries the per-layer widths as Save writes them.
 // The folder appears complete or not at all (see llm.Streamed.WriteHF).
@@ -140,6 +129,26 @@ func sliceLayer(c *llm.Config, src *llm.LayerWeights, keepAttn, keepMLP []int) (
 	dst.WUp = takeRows(src.WUp, keepMLP)
 	dst.WDown = takeCols(src.WDown, keepMLP)
 	return &dst, nil
+}
+
+// WithDefaults returns o with the defaults Structured fills in for a model
+// of nLayers layers: the criterion's allocation when Allocation is empty,
+// and DefaultPrunedLayers for the layer ranges LLM-Pruner leaves nil under
+// the uniform allocation.
+func (o Options) WithDefaults(nLayers int) Options {
+	if o.Allocation == "" {
+		o.Allocation = DefaultAllocation(o.Criterion)
+	}
+	if o.Criterion == LLMPruner && o.Allocation == AllocUniform {
+		def := DefaultPrunedLayers(nLayers)
+		if o.AttnLayers == nil {
+			o.AttnLayers = &def
+		}
+		if o.MLPLayers == nil {
+			o.MLPLayers = &def
+		}
+	}
+	return o
 }
 
 // checkOutputFolder rejects an output path that exists and is a file or a
