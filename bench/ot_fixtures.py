@@ -4,8 +4,11 @@
 Run once from the repository root with Debian's interpreter, which has the
 python3-pot, python3-scipy and python3-numpy packages:
 
-    /usr/bin/python3 bench/ot_fixtures.py
+    /usr/bin/python3 bench/ot_fixtures.py [GROUP ...]
 
+With GROUP names (dist, lsa, emd, sinkhorn, barycenter, free_support,
+sinkhorn_default) only those groups are written. The groups before
+sinkhorn_default share one random generator, so write them together.
 Each case is written to ops/ot/testdata/<name>.npz holding the inputs and the
 reference outputs. The cases are small so the files stay a few kilobytes.
 """
@@ -91,6 +94,23 @@ def sinkhorn_cases(rng):
         save("sinkhorn_" + tag, a=a, b=b, M=M, reg=np.array(reg), G=G, cost=np.array(cost))
 
 
+def sinkhorn_default_cases():
+    """POT's default ot.sinkhorn run, stopped by its own test or by the cap."""
+    rng = np.random.default_rng(20261205)
+    n, m = 30, 40
+    a = rng.random(n) + 0.05
+    a /= a.sum()
+    b = rng.random(m) + 0.05
+    b /= b.sum()
+    M = ot.dist(rng.normal(size=(n, 2)), rng.normal(size=(m, 2)))
+    M /= M.max()
+    reg = 0.02
+    for tag, cap in [("converged", 1000), ("capped", 25)]:
+        G, log = ot.sinkhorn(a, b, M, reg, numItermax=cap, log=True)
+        save("sinkhorn_default_" + tag, a=a, b=b, M=M, reg=np.array(reg), max_iter=np.array(cap),
+             G=G, niter=np.array(log["niter"]), err=np.array(log["err"][-1]))
+
+
 def barycenter_cases(rng):
     n = 50
     grid = np.arange(n, dtype=np.float64).reshape(-1, 1)
@@ -145,13 +165,16 @@ def main():
     if ot.__version__ != "0.8.2":
         sys.exit("these fixtures are defined against POT 0.8.2, found " + ot.__version__)
     os.makedirs(OUT, exist_ok=True)
+    groups = sys.argv[1:] or ["dist", "lsa", "emd", "sinkhorn", "barycenter", "free_support",
+                              "sinkhorn_default"]
     rng = np.random.default_rng(20261204)
-    dist_cases(rng)
-    lsa_cases(rng)
-    emd_cases(rng)
-    sinkhorn_cases(rng)
-    barycenter_cases(rng)
-    free_support_cases(rng)
+    for name, fn in [("dist", dist_cases), ("lsa", lsa_cases), ("emd", emd_cases),
+                     ("sinkhorn", sinkhorn_cases), ("barycenter", barycenter_cases),
+                     ("free_support", free_support_cases)]:
+        if name in groups:
+            fn(rng)
+    if "sinkhorn_default" in groups:
+        sinkhorn_default_cases()
 
 
 if __name__ == "__main__":

@@ -356,3 +356,39 @@ func compareFreeSupport(t *testing.T, name string, got *FreeSupportResult, wantX
 		}
 	}
 }
+
+func TestSinkhornDefaultMatchesPOT(t *testing.T) {
+	// POT's ot.sinkhorn with its defaults (stopThr 1e-9, test every 10th
+	// iteration), once converged and once stopped by numItermax. pare runs
+	// the same iterates, so the plans agree to rounding and the iteration
+	// count is POT's niter + 1.
+	ctx := context.Background()
+	for _, name := range []string{"sinkhorn_default_converged", "sinkhorn_default_capped"} {
+		f := loadFixture(t, name)
+		a, b, M, reg := f.vec("a"), f.vec("b"), f.matrix("M"), f.scalar("reg")
+		got, err := Sinkhorn(ctx, a, b, M, reg, SinkhornOptions{MaxIter: int(f.scalar("max_iter"))})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want := int(f.scalar("niter")) + 1; got.Iterations != want {
+			t.Errorf("%s: %d iterations, want %d (POT's niter + 1)", name, got.Iterations, want)
+		}
+		wantStatus := Optimal
+		if name == "sinkhorn_default_capped" {
+			wantStatus = MaxIterReached
+		} else if want := f.scalar("err"); math.Abs(got.Err-want) > 1e-15 {
+			// POT logs the error of its last test, which for a converged
+			// run is the returned plan's.
+			t.Errorf("%s: Err %g, want %g", name, got.Err, want)
+		}
+		if got.Status != wantStatus {
+			t.Errorf("%s: status %v, want %v", name, got.Status, wantStatus)
+		}
+		want := f.matrix("G")
+		for k := range want.Data {
+			if math.Abs(got.Plan.Data[k]-want.Data[k]) > 1e-14 {
+				t.Fatalf("%s: plan element %d: got %.17g, want %.17g", name, k, got.Plan.Data[k], want.Data[k])
+			}
+		}
+	}
+}
