@@ -270,12 +270,13 @@ const (
 // representation as in LEMON. Each node has its parent, the tree arc to the
 // parent (pred, predDir) with its flow (predFlw), its preorder successor
 // (thread) and predecessor (revThrd), its subtree size (succNum) and the
-// last node of its subtree in preorder (lastSuc). Uncapacitated non-tree arcs sit at flow 0, so flows
-// are kept for tree arcs only. Node arrays are int32: the potential shift
-// after each pivot follows thread through the moved subtree, one dependent
-// load per node, and halving the arrays keeps more of them in L1 cache
-// (an int32 thread cut BenchmarkEMD1000Random's CPU time by about a fifth
-// on a loaded 2-core machine).
+// last node of its subtree in preorder (lastSuc). Uncapacitated non-tree
+// arcs sit at flow 0, so flows are kept for tree arcs only. Node arrays are
+// int32: the potential shift after each pivot follows thread through one
+// side of the tree, one dependent load per node, and halving the arrays
+// keeps more of them in L1 cache (an int32 thread cut
+// BenchmarkEMD1000Random's CPU time by about a fifth on a loaded 2-core
+// machine).
 type simplex struct {
 	n, m    int
 	nm      int // real arcs
@@ -363,18 +364,20 @@ const blockFactor = 4.0
 // flow. A greedy phase approximates the least-cost rule: each round takes
 // the greedyCandidates cheapest arcs of every open row among the open
 // columns, in increasing cost. A north-west-corner phase then serves what
-// is left in index order. Each allocation on arc (i, j) sends min(supply_i,
-// demand_j) and retires one end: row i when its supply is strictly smaller
-// (or j is the last column left), column j otherwise. The retired node
-// hangs below the other end, which is still open and retires later, so the
-// allocations form a tree, rooted at the last column, which hangs from the
-// root through the connector. The last column never retires and the last
-// row retires only onto it, so rounding in the running supplies and demands
-// cannot leave a second column open.
+// is left in index order. Each allocation on arc (i, j) retires one end.
+// Row i retires, sending its supply, when j is the last open column or when
+// its supply is strictly smaller than j's demand and it is not the last
+// open row. Otherwise column j retires, receiving its demand. The retired
+// node hangs below the other end, which is still open and retires later,
+// so the allocations form a tree, rooted at the last column, which hangs
+// from the root through the connector. Because the last column never
+// retires and the last row retires only onto it, rounding in the running
+// supplies and demands cannot leave a second column open.
 //
-// The tree is strongly feasible: an open column's demand stays positive,
-// so a column always retires with positive flow, and a zero-flow arc (a
-// row retired with supply 0) points up, toward the root. With this start the
+// The tree is strongly feasible: the demand of an open column other than
+// the last stays positive, so a column always retires with positive flow,
+// and a zero-flow arc (a row retired with supply 0) points up, toward the
+// root. With this start the
 // leaving-arc rule keeps it strongly feasible, which rules out cycling.
 func (s *simplex) initialBasis(a, b []float64) {
 	n, m := s.n, s.m
