@@ -50,3 +50,10 @@ func axpy4AVX2(u *[4]float64, k0, k1, k2, k3, acc *float64, n int)
 //
 //go:noescape
 func belowAVX2(x, y *float64, n int, thr float64, idx *int32) int
+
+// expAVX2 replaces x[k] by exp(x[k]) while every lane of a 4-vector lies in
+// [−708, 709]. It returns the index of the first vector that does not, or
+// n, and n must be a multiple of 4. expInPlace handles the rest.
+//
+//go:noescape
+func expAVX2(x *float64, n int) int

@@ -31,3 +31,7 @@ func axpy4AVX2(u *[4]float64, k0, k1, k2, k3, acc *float64, n int) {
 func belowAVX2(x, y *float64, n int, thr float64, idx *int32) int {
 	panic("ot: belowAVX2 called without assembly support")
 }
+
+func expAVX2(x *float64, n int) int {
+	panic("ot: expAVX2 called without assembly support")
+}

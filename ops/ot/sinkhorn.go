@@ -71,9 +71,11 @@ type SinkhornResult struct {
 // Without epsilon scaling and with scalings that stay inside [1/Tau, Tau]
 // (the case for reg >= max(M)/200 with default options), the iterates and
 // the stopping test are POT's ot.sinkhorn (method "sinkhorn"): v = b/Kᵀu,
-// then u = a/Kv, with the test every 10th iteration, so the plan matches
-// POT's and the iteration count is POT's niter + 1. Each iteration reads
-// the kernel once, where POT reads it twice, plus once per test.
+// then u = a/Kv, with the test every 10th iteration. So the plan matches
+// POT's up to rounding (the kernel's exponentials come from an AVX2
+// routine within 4.5e-16 relative of math.Exp), and the iteration count is
+// POT's niter + 1. Each iteration reads the kernel once, where POT reads
+// it twice, plus once per test.
 //
 // a, b and M are validated as for EMD; reg must be positive and finite.
 func Sinkhorn(ctx context.Context, a, b []float64, M Matrix, reg float64, opt SinkhornOptions) (*SinkhornResult, error) {
@@ -156,7 +158,11 @@ func (s *sinkhornState) epsilonSchedule(reg float64) []float64 {
 	}
 	maxM := 0.0
 	for _, x := range s.M.Data {
-		maxM = max(maxM, x)
+		// A plain comparison: the costs are finite, and max's NaN
+		// handling makes this pass several times slower.
+		if x > maxM {
+			maxM = x
+		}
 	}
 	var eps []float64
 	for e := maxM / 100; e > 2*reg && len(eps) < 60; e /= 4 {
@@ -244,8 +250,9 @@ func (s *sinkhornState) buildKernel() {
 			krow, mrow := s.K.Data[i*m:(i+1)*m], s.M.Data[i*m:(i+1)*m]
 			ai := s.alpha[i]
 			for j, c := range mrow {
-				krow[j] = math.Exp((ai + s.beta[j] - c) / eps)
+				krow[j] = (ai + s.beta[j] - c) / eps
 			}
+			expInPlace(krow)
 		}
 	})
 	for i := range s.u {

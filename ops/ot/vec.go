@@ -1,5 +1,7 @@
 package ot
 
+import "math"
+
 // dot returns Σ x[i]·y[i] over len(x) elements: AVX2 and FMA for the
 // multiple-of-16 prefix where available, then dotGo.
 func dot(x, y []float64) float64 {
@@ -107,5 +109,28 @@ func axpy4Go(u *[4]float64, k *[4][]float64, acc []float64, start int) {
 		a += u[1] * k1[j]
 		a += u[2] * k2[j]
 		acc[j] = a + u[3]*k3[j]
+	}
+}
+
+// expInPlace replaces every x[k] by exp(x[k]). The AVX2 kernel takes the
+// 4-vectors whose lanes all lie in [−708, 709], within 4.5e-16 relative of
+// math.Exp (TestExpInPlaceMatchesMathExp). math.Exp takes the other
+// vectors and the tail.
+func expInPlace(x []float64) {
+	n4 := len(x) &^ 3
+	k := 0
+	if useAVX2 {
+		for k < n4 {
+			k += expAVX2(&x[k], n4-k)
+			if k < n4 {
+				for j := k; j < k+4; j++ {
+					x[j] = math.Exp(x[j])
+				}
+				k += 4
+			}
+		}
+	}
+	for ; k < len(x); k++ {
+		x[k] = math.Exp(x[k])
 	}
 }
