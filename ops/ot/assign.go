@@ -53,6 +53,12 @@ func LinearAssignmentContext(ctx context.Context, cost Matrix, maximize bool) (*
 	if err := checkCosts("cost", cost, false); err != nil {
 		return nil, err
 	}
+	return linearAssignment(ctx, cost, maximize)
+}
+
+// linearAssignment is LinearAssignmentContext without the check of the
+// costs, for callers that have already checked them (EMD).
+func linearAssignment(ctx context.Context, cost Matrix, maximize bool) (*Assignment, error) {
 	n, m := cost.Rows, cost.Cols
 
 	// The solver only minimizes with n <= m and never writes to its matrix,

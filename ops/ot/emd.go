@@ -141,7 +141,8 @@ func isUniform(w []float64) bool {
 // satisfy u_i + v_j <= M_ij, and a·u + b·v = w·Σ_i (u_i + v_σ(i)) equals the
 // transport cost.
 func emdAssignment(ctx context.Context, a []float64, M Matrix) (*EMDResult, error) {
-	asg, err := LinearAssignmentContext(ctx, M, false)
+	// EMD has checked M already.
+	asg, err := linearAssignment(ctx, M, false)
 	if err != nil {
 		return nil, err
 	}
