@@ -153,6 +153,34 @@ func TestEMDRandomCertified(t *testing.T) {
 	}
 }
 
+func TestEMDMediumCertified(t *testing.T) {
+	// Sizes that take thousands of pivots, so the candidate list, the
+	// shifts of the root's side and the periodic recomputation of the
+	// potentials (every 1024 pivots) all run.
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 3))
+	for trial := 0; trial < 4; trial++ {
+		n, m := 300+rng.IntN(100), 300+rng.IntN(100)
+		a, b := randSimplex(rng, n), randSimplex(rng, m)
+		M, err := Dist(gaussPoints(rng, n, 2), gaussPoints(rng, m, 2), SqEuclidean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trial%2 == 1 {
+			M = randMatrix(rng, n, m)
+		}
+		res, err := EMD(ctx, a, b, M, 0)
+		if err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		if res.Status != Optimal || res.Iterations <= 1024 {
+			t.Fatalf("trial %d (%d×%d): status %v after %d pivots, want optimal after more than 1024",
+				trial, n, m, res.Status, res.Iterations)
+		}
+		checkPlan(t, "medium", a, b, M, res)
+	}
+}
+
 func TestEMDUniformSquareMatchesSimplex(t *testing.T) {
 	// The assignment shortcut and the network simplex must agree on cost.
 	ctx := context.Background()
