@@ -96,6 +96,10 @@ func (b *Builder) Build() (*Graph, error) {
 
 	g.outStart = offsets(g.head, n)
 	g.inStart, g.inTriple = groupIDs(g.tail, n)
+	g.inHead = make([]int32, len(g.inTriple))
+	for i, t := range g.inTriple {
+		g.inHead[i] = g.head[t]
+	}
 	g.relStart, g.relTriple = groupIDs(g.rel, m)
 	return g, nil
 }

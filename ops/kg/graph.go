@@ -5,8 +5,8 @@
 // A Graph is immutable once built. Triples are sorted by (head, tail,
 // relation), so the out-edges of an entity are one contiguous range of
 // triple ids and the relations between a (head, tail) pair are found by
-// binary search inside it. The in-edges and the relation index store triple
-// ids, 4 bytes per triple each.
+// binary search inside it. The in-edges store each triple's id and head, and
+// the relation index its id, 4 bytes per triple each.
 package kg
 
 import (
@@ -25,9 +25,13 @@ type Graph struct {
 	// duplicates.
 	head, rel, tail []int32
 
-	outStart  []int32 // out-edges of e are triples [outStart[e], outStart[e+1])
-	inStart   []int32 // in-edges of e are inTriples[inStart[e]:inStart[e+1]]
-	inTriple  []int32 // triple ids sorted by (tail, head, rel)
+	outStart []int32 // out-edges of e are triples [outStart[e], outStart[e+1])
+	inStart  []int32 // in-edges of e are inTriples[inStart[e]:inStart[e+1]]
+	inTriple []int32 // triple ids sorted by (tail, head, rel)
+	// inHead[i] is the head of triple inTriple[i], so a walk over the
+	// in-neighbours reads one array in order instead of looking up each
+	// triple's head at a random place in head.
+	inHead    []int32
 	relStart  []int32 // triples of relation r are relTriple[relStart[r]:relStart[r+1]]
 	relTriple []int32
 }
@@ -74,9 +78,19 @@ func (g *Graph) RelationName(r int32) string { return g.relations.Name(r) }
 // (tail, relation).
 func (g *Graph) OutRange(e int32) (lo, hi int32) { return g.outStart[e], g.outStart[e+1] }
 
+// OutTails returns the tails of e's out-edges, in the order of OutRange(e):
+// OutTails(e)[i] is the tail of triple lo+i. The slice aliases the graph
+// and must not be modified.
+func (g *Graph) OutTails(e int32) []int32 { return g.tail[g.outStart[e]:g.outStart[e+1]] }
+
 // InTriples returns the ids of the triples whose tail is e, sorted by
 // (head, relation). The slice aliases the graph and must not be modified.
 func (g *Graph) InTriples(e int32) []int32 { return g.inTriple[g.inStart[e]:g.inStart[e+1]] }
+
+// InHeads returns the heads of the triples whose tail is e, in the order of
+// InTriples(e): InHeads(e)[i] is the head of triple InTriples(e)[i]. The
+// slice aliases the graph and must not be modified.
+func (g *Graph) InHeads(e int32) []int32 { return g.inHead[g.inStart[e]:g.inStart[e+1]] }
 
 // RelationTriples returns the ids of the triples of relation r, in triple
 // id order. The slice aliases the graph and must not be modified.
@@ -95,9 +109,25 @@ func (g *Graph) InDegree(e int32) int { return int(g.inStart[e+1] - g.inStart[e]
 func (g *Graph) Degree(e int32) int { return g.OutDegree(e) + g.InDegree(e) }
 
 // PairTriples returns the triple ids [lo, hi) with head h and tail t (every
-// parallel edge h -> t, one per relation), by binary search in h's out-edges.
+// parallel edge h -> t, one per relation). It binary-searches h's out-edges
+// or t's in-edges, whichever is shorter. The triples of a pair are
+// consecutive ids, sorted by relation, in both.
 func (g *Graph) PairTriples(h, t int32) (lo, hi int32) {
 	a, b := g.outStart[h], g.outStart[h+1]
+	ia, ib := g.inStart[t], g.inStart[t+1]
+	if ib-ia < b-a {
+		heads := g.inHead[ia:ib]
+		i := sort.Search(len(heads), func(i int) bool { return heads[i] >= h })
+		j := i
+		for j < len(heads) && heads[j] == h {
+			j++
+		}
+		if i == j {
+			return a, a
+		}
+		lo = g.inTriple[ia+int32(i)]
+		return lo, lo + int32(j-i)
+	}
 	lo = a + int32(sort.Search(int(b-a), func(i int) bool { return g.tail[a+int32(i)] >= t }))
 	hi = lo
 	for hi < b && g.tail[hi] == t {
@@ -172,7 +202,7 @@ func (g *Graph) Heads(dst []int32) []int32 {
 // an estimate for the dictionaries (name bytes, string headers and hash
 // index entries).
 func (g *Graph) MemoryBytes() int64 {
-	n := int64(4 * (cap(g.head) + cap(g.rel) + cap(g.tail) + cap(g.outStart) + cap(g.inStart) + cap(g.inTriple) + cap(g.relStart) + cap(g.relTriple)))
+	n := int64(4 * (cap(g.head) + cap(g.rel) + cap(g.tail) + cap(g.outStart) + cap(g.inStart) + cap(g.inTriple) + cap(g.inHead) + cap(g.relStart) + cap(g.relTriple)))
 	return n + g.entities.MemoryBytes() + g.relations.MemoryBytes()
 }
 

@@ -312,3 +312,55 @@ func TestFB15k237(t *testing.T) {
 		t.Errorf("label of /m/016ywr: got %q, want Jeremy_Irons", got)
 	}
 }
+
+// TestPairTriplesMatchesScan checks PairTriples, which searches whichever of
+// the head's out-edges and the tail's in-edges is shorter, against a scan of
+// the head's out-edges, and InHeads against the heads of InTriples. Few
+// entities and a skewed degree give hubs, parallel edges and absent pairs.
+func TestPairTriplesMatchesScan(t *testing.T) {
+	g, err := Synthesize(context.Background(), SynthOptions{Triples: 3000, Entities: 60, Relations: 4, Exponent: 2.1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int32(g.NumEntities())
+	for e := int32(0); e < n; e++ {
+		heads, triples := g.InHeads(e), g.InTriples(e)
+		if len(heads) != len(triples) {
+			t.Fatalf("entity %d: %d in-heads, want %d", e, len(heads), len(triples))
+		}
+		for i, tr := range triples {
+			if heads[i] != g.Head(tr) {
+				t.Errorf("entity %d: in-head %d is %d, want head %d of triple %d", e, i, heads[i], g.Head(tr), tr)
+			}
+		}
+	}
+	pairs, parallel := 0, 0
+	for h := int32(0); h < n; h++ {
+		for tl := int32(0); tl < n; tl++ {
+			var want []int32
+			lo, hi := g.OutRange(h)
+			for i := lo; i < hi; i++ {
+				if g.Tail(i) == tl {
+					want = append(want, i)
+				}
+			}
+			var got []int32
+			lo, hi = g.PairTriples(h, tl)
+			for i := lo; i < hi; i++ {
+				got = append(got, i)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("pair %d -> %d (out-degree %d, in-degree %d): got triples %v, want %v", h, tl, g.OutDegree(h), g.InDegree(tl), got, want)
+			}
+			if len(want) > 0 {
+				pairs++
+			}
+			if len(want) > 1 {
+				parallel++
+			}
+		}
+	}
+	if pairs == 0 || parallel == 0 {
+		t.Fatalf("graph has %d connected pairs and %d with parallel edges, want both > 0", pairs, parallel)
+	}
+}

@@ -20,9 +20,11 @@ type Nodes struct {
 	rng  *rand.Rand
 
 	summary []int32
-	chosen  []uint32 // build generation in which each entity was chosen
-	gen     uint32
-	members []int32
+	// members holds the entities of the summary's prefix, in rank order
+	// (members.keys), as a small hash set: membership tests while scanning
+	// a member's edges stay in cache, where a dense per-entity array would
+	// miss on most edges of a large graph.
+	members slotTable
 	seen    map[int32]struct{}
 	cursor  Cursor
 }
@@ -37,10 +39,9 @@ func NewNodes(g *kg.Graph, k int, opt Options) (*Nodes, error) {
 	}
 	return &Nodes{
 		g: g, opt: opt, k: k,
-		heat:   newEntityHeat(g, opt),
-		rng:    rand.New(rand.NewPCG(opt.Seed, 0x4e)),
-		chosen: make([]uint32, g.NumEntities()),
-		seen:   map[int32]struct{}{},
+		heat: newEntityHeat(g, opt),
+		rng:  rand.New(rand.NewPCG(opt.Seed, 0x4e)),
+		seen: map[int32]struct{}{},
 	}, nil
 }
 
@@ -72,15 +73,13 @@ func (s *Nodes) Ranked(dst []int32) []int32 { return ranked(dst, s.heat.rank) }
 
 func (s *Nodes) build() {
 	s.summary = s.summary[:0]
-	s.members = s.members[:0]
-	s.gen++
+	s.members.reset()
 	for s.heat.rank.Cursor(&s.cursor); len(s.summary) < s.k; {
 		_, v, ok := s.cursor.Next()
 		if !ok {
 			break
 		}
-		s.chosen[v] = s.gen
-		s.members = append(s.members, v)
+		s.members.slot(v)
 		start := len(s.summary)
 		s.summary = s.appendInduced(s.summary, v)
 		slices.Sort(s.summary[start:])
@@ -97,21 +96,23 @@ func (s *Nodes) build() {
 // that is cheaper.
 func (s *Nodes) appendInduced(dst []int32, v int32) []int32 {
 	g := s.g
-	if g.Degree(v) <= 16*len(s.members) {
-		lo, hi := g.OutRange(v)
-		for t := lo; t < hi; t++ {
-			if s.chosen[g.Tail(t)] == s.gen {
-				dst = append(dst, t)
+	members := s.members.keys
+	if g.Degree(v) <= 16*len(members) {
+		lo, _ := g.OutRange(v)
+		for i, t := range g.OutTails(v) {
+			if _, ok := s.members.find(t); ok {
+				dst = append(dst, lo+int32(i))
 			}
 		}
-		for _, t := range g.InTriples(v) {
-			if h := g.Head(t); h != v && s.chosen[h] == s.gen {
-				dst = append(dst, t)
+		in := g.InTriples(v)
+		for i, h := range g.InHeads(v) {
+			if _, ok := s.members.find(h); ok && h != v {
+				dst = append(dst, in[i])
 			}
 		}
 		return dst
 	}
-	for _, u := range s.members {
+	for _, u := range members {
 		lo, hi := g.PairTriples(v, u)
 		for t := lo; t < hi; t++ {
 			dst = append(dst, t)

@@ -6,13 +6,21 @@ package apex
 // Priorities are a hash of the id, which makes the shape, and so every
 // result, deterministic.
 type Ranking struct {
-	key         []float64
-	id          []int32
-	left, right []int32
-	prio        []uint32
-	free        []int32
-	root        int32
-	n           int
+	nodes []rankNode
+	free  []int32
+	root  int32
+	n     int
+}
+
+// rankNode is one item of a Ranking with its treap links. The fields sit
+// together so that a step down the tree reads one cache line. Insert,
+// Delete, split and merge walk the tree in loops that keep a pointer to the
+// link being rewritten, without recursion.
+type rankNode struct {
+	key         float64
+	id          int32
+	prio        uint32
+	left, right int32
 }
 
 const nilNode = -1
@@ -36,101 +44,103 @@ func hashPriority(id int32) uint32 {
 }
 
 func (t *Ranking) newNode(key float64, id int32) int32 {
+	node := rankNode{key: key, id: id, prio: hashPriority(id), left: nilNode, right: nilNode}
 	if k := len(t.free); k > 0 {
 		x := t.free[k-1]
 		t.free = t.free[:k-1]
-		t.key[x], t.id[x], t.left[x], t.right[x], t.prio[x] = key, id, nilNode, nilNode, hashPriority(id)
+		t.nodes[x] = node
 		return x
 	}
-	t.key = append(t.key, key)
-	t.id = append(t.id, id)
-	t.left = append(t.left, nilNode)
-	t.right = append(t.right, nilNode)
-	t.prio = append(t.prio, hashPriority(id))
-	return int32(len(t.key) - 1)
+	t.nodes = append(t.nodes, node)
+	return int32(len(t.nodes) - 1)
 }
 
 // Insert adds (key, id). The pair must not be present already.
 func (t *Ranking) Insert(key float64, id int32) {
 	x := t.newNode(key, id)
-	t.root = t.insert(t.root, x)
+	prio := t.nodes[x].prio
+	// Descend to the first node that x's priority beats; x takes its place
+	// and the subtree there splits around x.
+	link := &t.root
+	for *link != nilNode {
+		r := &t.nodes[*link]
+		if prio > r.prio {
+			break
+		}
+		if before(key, id, r.key, r.id) {
+			link = &r.left
+		} else {
+			link = &r.right
+		}
+	}
+	l, r := t.split(*link, key, id)
+	t.nodes[x].left, t.nodes[x].right = l, r
+	*link = x
 	t.n++
 }
 
-func (t *Ranking) insert(root, x int32) int32 {
-	if root == nilNode {
-		return x
-	}
-	if t.prio[x] > t.prio[root] {
-		t.left[x], t.right[x] = t.split(root, t.key[x], t.id[x])
-		return x
-	}
-	if before(t.key[x], t.id[x], t.key[root], t.id[root]) {
-		t.left[root] = t.insert(t.left[root], x)
-	} else {
-		t.right[root] = t.insert(t.right[root], x)
-	}
-	return root
-}
-
 // split divides root into the items ranking before (key, id) and the rest.
-func (t *Ranking) split(root int32, key float64, id int32) (int32, int32) {
-	if root == nilNode {
-		return nilNode, nilNode
+func (t *Ranking) split(root int32, key float64, id int32) (l, r int32) {
+	lLink, rLink := &l, &r
+	for root != nilNode {
+		n := &t.nodes[root]
+		if before(n.key, n.id, key, id) {
+			*lLink = root
+			lLink = &n.right
+			root = n.right
+		} else {
+			*rLink = root
+			rLink = &n.left
+			root = n.left
+		}
 	}
-	if before(t.key[root], t.id[root], key, id) {
-		l, r := t.split(t.right[root], key, id)
-		t.right[root] = l
-		return root, r
-	}
-	l, r := t.split(t.left[root], key, id)
-	t.left[root] = r
-	return l, root
+	*lLink, *rLink = nilNode, nilNode
+	return l, r
 }
 
 // merge joins a and b where every item of a ranks before every item of b.
 func (t *Ranking) merge(a, b int32) int32 {
-	if a == nilNode {
-		return b
+	root := int32(nilNode)
+	link := &root
+	for a != nilNode && b != nilNode {
+		if t.nodes[a].prio > t.nodes[b].prio {
+			*link = a
+			link = &t.nodes[a].right
+			a = *link
+		} else {
+			*link = b
+			link = &t.nodes[b].left
+			b = *link
+		}
 	}
-	if b == nilNode {
-		return a
+	if a != nilNode {
+		*link = a
+	} else {
+		*link = b
 	}
-	if t.prio[a] > t.prio[b] {
-		t.right[a] = t.merge(t.right[a], b)
-		return a
-	}
-	t.left[b] = t.merge(a, t.left[b])
-	return b
+	return root
 }
 
 // Delete removes (key, id) and reports whether it was present. key must be
 // bit-identical to the inserted key.
 func (t *Ranking) Delete(key float64, id int32) bool {
-	var found bool
-	t.root, found = t.delete(t.root, key, id)
-	if found {
-		t.n--
+	link := &t.root
+	for *link != nilNode {
+		x := *link
+		n := &t.nodes[x]
+		if n.key == key && n.id == id {
+			*link = t.merge(n.left, n.right)
+			t.free = append(t.free, x)
+			t.n--
+			return true
+		}
+		if before(key, id, n.key, n.id) {
+			link = &n.left
+		} else {
+			link = &n.right
+		}
 	}
-	return found
-}
-
-func (t *Ranking) delete(root int32, key float64, id int32) (int32, bool) {
-	if root == nilNode {
-		return nilNode, false
-	}
-	if t.key[root] == key && t.id[root] == id {
-		x := t.merge(t.left[root], t.right[root])
-		t.free = append(t.free, root)
-		return x, true
-	}
-	var found bool
-	if before(key, id, t.key[root], t.id[root]) {
-		t.left[root], found = t.delete(t.left[root], key, id)
-	} else {
-		t.right[root], found = t.delete(t.right[root], key, id)
-	}
-	return root, found
+	return false
 }
 
 // Last returns the lowest-ranked item.
@@ -139,10 +149,10 @@ func (t *Ranking) Last() (key float64, id int32, ok bool) {
 	if x == nilNode {
 		return 0, 0, false
 	}
-	for t.right[x] != nilNode {
-		x = t.right[x]
+	for t.nodes[x].right != nilNode {
+		x = t.nodes[x].right
 	}
-	return t.key[x], t.id[x], true
+	return t.nodes[x].key, t.nodes[x].id, true
 }
 
 // First returns the highest-ranked item.
@@ -151,10 +161,10 @@ func (t *Ranking) First() (key float64, id int32, ok bool) {
 	if x == nilNode {
 		return 0, 0, false
 	}
-	for t.left[x] != nilNode {
-		x = t.left[x]
+	for t.nodes[x].left != nilNode {
+		x = t.nodes[x].left
 	}
-	return t.key[x], t.id[x], true
+	return t.nodes[x].key, t.nodes[x].id, true
 }
 
 // Scale multiplies every key by f > 0. It keeps the order when f is a power
@@ -164,9 +174,9 @@ func (t *Ranking) Scale(f float64) {
 	var walk func(x int32)
 	walk = func(x int32) {
 		for x != nilNode {
-			t.key[x] *= f
-			walk(t.left[x])
-			x = t.right[x]
+			t.nodes[x].key *= f
+			walk(t.nodes[x].left)
+			x = t.nodes[x].right
 		}
 	}
 	walk(t.root)
@@ -189,7 +199,7 @@ func (t *Ranking) Cursor(c *Cursor) {
 func (c *Cursor) pushLeft(x int32) {
 	for x != nilNode {
 		c.stack = append(c.stack, x)
-		x = c.t.left[x]
+		x = c.t.nodes[x].left
 	}
 }
 
@@ -198,8 +208,8 @@ func (c *Cursor) Peek() (key float64, id int32, ok bool) {
 	if len(c.stack) == 0 {
 		return 0, 0, false
 	}
-	x := c.stack[len(c.stack)-1]
-	return c.t.key[x], c.t.id[x], true
+	n := &c.t.nodes[c.stack[len(c.stack)-1]]
+	return n.key, n.id, true
 }
 
 // Next returns the current item and advances.
@@ -207,8 +217,8 @@ func (c *Cursor) Next() (key float64, id int32, ok bool) {
 	if len(c.stack) == 0 {
 		return 0, 0, false
 	}
-	x := c.stack[len(c.stack)-1]
+	n := &c.t.nodes[c.stack[len(c.stack)-1]]
 	c.stack = c.stack[:len(c.stack)-1]
-	c.pushLeft(c.t.right[x])
-	return c.t.key[x], c.t.id[x], true
+	c.pushLeft(n.right)
+	return n.key, n.id, true
 }
