@@ -51,6 +51,7 @@ func newEntityHeat(g *kg.Graph, opt Options) *entityHeat {
 	return &entityHeat{
 		g: g, opt: opt, scale: 1,
 		store: make([]float64, g.NumEntities()), rank: NewRanking(),
+		slots: newSlotTable(g.NumEntities()),
 	}
 }
 
@@ -135,6 +136,13 @@ func (h *entityHeat) push() {
 	alpha := h.opt.Alpha
 	cur, next := h.hop, 1-h.hop
 	h.nextSlots = h.nextSlots[:0]
+	// Size the slot table once for every entity this hop can touch, so
+	// that it does not rehash while spreading.
+	bound := h.slots.len()
+	for _, js := range h.curSlots {
+		bound += g.Degree(h.slots.key(js))
+	}
+	h.slots.reserve(min(bound, g.NumEntities()))
 	for _, js := range h.curSlots {
 		j := h.slots.key(js)
 		deg := g.Degree(j)
@@ -159,6 +167,20 @@ func (h *entityHeat) push() {
 // at the home cell is written out here, since the call would not inline.
 func (h *entityHeat) spread(nbrs []int32, next int, v float64) {
 	t := &h.slots
+	if t.index != nil {
+		for _, i := range nbrs {
+			s, added := t.denseSlot(i)
+			if added {
+				h.vals = append(h.vals, slotValues{})
+			}
+			p := &h.vals[s].hop[next]
+			if *p == 0 {
+				h.nextSlots = append(h.nextSlots, s)
+			}
+			*p += v
+		}
+		return
+	}
 	for _, i := range nbrs {
 		var s int32
 		cell := (uint32(i) * 0x9e3779b1) >> t.shift

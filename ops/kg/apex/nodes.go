@@ -21,9 +21,8 @@ type Nodes struct {
 
 	summary []int32
 	// members holds the entities of the summary's prefix, in rank order
-	// (members.keys), as a small hash set: membership tests while scanning
-	// a member's edges stay in cache, where a dense per-entity array would
-	// miss on most edges of a large graph.
+	// (members.keys). On a large graph it is a small hash set, so that
+	// membership tests while scanning a member's edges stay in cache.
 	members slotTable
 	seen    map[int32]struct{}
 	cursor  Cursor
@@ -39,9 +38,10 @@ func NewNodes(g *kg.Graph, k int, opt Options) (*Nodes, error) {
 	}
 	return &Nodes{
 		g: g, opt: opt, k: k,
-		heat: newEntityHeat(g, opt),
-		rng:  rand.New(rand.NewPCG(opt.Seed, 0x4e)),
-		seen: map[int32]struct{}{},
+		heat:    newEntityHeat(g, opt),
+		rng:     rand.New(rand.NewPCG(opt.Seed, 0x4e)),
+		members: newSlotTable(g.NumEntities()),
+		seen:    map[int32]struct{}{},
 	}, nil
 }
 
