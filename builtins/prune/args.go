@@ -57,7 +57,7 @@ func textArg(thread *starlark.Thread, fn *starlark.Builtin, text string) (string
 func seedsArg(fn *starlark.Builtin, param string, v starlark.Value) ([]uint64, error) {
 	seq, ok := v.(starlark.Indexable)
 	if !ok || seq.Len() == 0 {
-		return nil, host.Errorf(fn, "%s: got %s, want a non-empty list of ints >= 0", param, v.String())
+		return nil, host.Errorf(fn, "%s: got %s, want a non-empty list of distinct ints >= 0", param, v.String())
 	}
 	out := make([]uint64, seq.Len())
 	for i := range out {
@@ -66,6 +66,11 @@ func seedsArg(fn *starlark.Builtin, param string, v starlark.Value) ([]uint64, e
 			return nil, host.Errorf(fn, "%s[%d]: got %s, want an int >= 0", param, i, seq.Index(i).String())
 		}
 		out[i] = uint64(n)
+		for j := 0; j < i; j++ {
+			if out[j] == out[i] {
+				return nil, host.Errorf(fn, "%s[%d]: got %d, which repeats %s[%d]; want distinct seeds", param, i, n, param, j)
+			}
+		}
 	}
 	return out, nil
 }

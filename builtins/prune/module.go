@@ -136,6 +136,9 @@ func (o *options) check(fn *starlark.Builtin) (prune.Options, error) {
 		if err := checkChoice(fn, "reduction", o.reduction, prune.Reductions); err != nil {
 			return prune.Options{}, err
 		}
+		if err := prune.CheckReduction(o.criterion, o.reduction); err != nil {
+			return prune.Options{}, opsError(fn, err)
+		}
 	}
 	if err := checkChoice(fn, "keep_group", o.keepGroup, []string{prune.KeepBest, prune.KeepLastIndex}); err != nil {
 		return prune.Options{}, err
@@ -257,6 +260,14 @@ func scores(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, 
 	reduction, err := optionalString(fn, "reduction", reductionV)
 	if err != nil {
 		return nil, err
+	}
+	if reduction != "" {
+		if err := checkChoice(fn, "reduction", reduction, prune.Reductions); err != nil {
+			return nil, err
+		}
+		if err := prune.CheckReduction(criterion, reduction); err != nil {
+			return nil, opsError(fn, err)
+		}
 	}
 	if seed < 0 {
 		return nil, host.Errorf(fn, "seed: got %d, want an int >= 0", seed)

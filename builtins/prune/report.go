@@ -1,10 +1,11 @@
 package prune
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
+	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -15,7 +16,8 @@ import (
 // fields of pruning.json (criterion, allocation, gamma, target_sparsity,
 // kept_kv_groups, kept_mlp_channels, achieved_sparsity_decoder,
 // achieved_sparsity_total, params_kept_decoder, params_kept_total,
-// chosen_seed, kl, candidate_kls, ...).
+// chosen_seed, kl, candidate_kls, ...). Every field is always present:
+// settings the criterion does not use are None and empty lists are [].
 type Report struct {
 	r      *prune.Report
 	fields map[string]starlark.Value
@@ -27,56 +29,84 @@ var (
 )
 
 func newReport(r *prune.Report) (*Report, error) {
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
-		return nil, err
-	}
 	v := &Report{r: r, fields: map[string]starlark.Value{}}
-	for k, x := range obj {
-		v.fields[k] = fromJSON(x)
-		v.names = append(v.names, k)
+	rv := reflect.ValueOf(r).Elem()
+	rt := rv.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		name := jsonName(rt.Field(i))
+		if name == "" {
+			continue
+		}
+		v.fields[name] = toStarlark(rv.Field(i), nullable[name])
+		v.names = append(v.names, name)
 	}
 	sort.Strings(v.names)
 	return v, nil
 }
 
-// fromJSON converts a decoded JSON value (numbers as json.Number) to
-// Starlark: objects become dicts with sorted keys.
-func fromJSON(x any) starlark.Value {
-	switch v := x.(type) {
-	case nil:
+// nullable lists the report fields that are None when the criterion does
+// not use them (the Go zero value "" or 0), as pruning.json writes null.
+var nullable = map[string]bool{"reduction": true, "keep_group": true, "mlp_align": true, "bias_compensation": true}
+
+// jsonName returns the JSON name of a struct field ("" for skipped ones).
+func jsonName(f reflect.StructField) string {
+	tag := f.Tag.Get("json")
+	if tag == "-" || !f.IsExported() {
+		return ""
+	}
+	if name, _, _ := strings.Cut(tag, ","); name != "" {
+		return name
+	}
+	return f.Name
+}
+
+// toStarlark converts a report field built from Go values, so that float
+// fields stay floats (3.0 is not turned into the int 3 as a JSON round trip
+// would), nil lists are empty lists, nil pointers are None, and structs are
+// dicts keyed by their JSON names in sorted order. With zeroIsNone, a zero
+// value is None.
+func toStarlark(x reflect.Value, zeroIsNone bool) starlark.Value {
+	if zeroIsNone && x.IsZero() {
 		return starlark.None
-	case bool:
-		return starlark.Bool(v)
-	case string:
-		return starlark.String(v)
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return starlark.MakeInt64(i)
+	}
+	switch x.Kind() {
+	case reflect.Pointer:
+		if x.IsNil() {
+			return starlark.None
 		}
-		f, _ := v.Float64()
-		return starlark.Float(f)
-	case []any:
-		out := make([]starlark.Value, len(v))
-		for i, e := range v {
-			out[i] = fromJSON(e)
+		return toStarlark(x.Elem(), false)
+	case reflect.Bool:
+		return starlark.Bool(x.Bool())
+	case reflect.String:
+		return starlark.String(x.String())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return starlark.MakeInt64(x.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return starlark.MakeUint64(x.Uint())
+	case reflect.Float32, reflect.Float64:
+		return starlark.Float(x.Float())
+	case reflect.Slice, reflect.Array:
+		out := make([]starlark.Value, x.Len())
+		for i := range out {
+			out[i] = toStarlark(x.Index(i), false)
 		}
 		return starlark.NewList(out)
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
+	case reflect.Struct:
+		t := x.Type()
+		type kv struct {
+			k string
+			v starlark.Value
 		}
-		sort.Strings(keys)
-		d := starlark.NewDict(len(keys))
-		for _, k := range keys {
-			_ = d.SetKey(starlark.String(k), fromJSON(v[k]))
+		var items []kv
+		for i := 0; i < t.NumField(); i++ {
+			if name := jsonName(t.Field(i)); name != "" {
+				items = append(items, kv{name, toStarlark(x.Field(i), false)})
+			}
+		}
+		sort.Slice(items, func(i, j int) bool { return items[i].k < items[j].k })
+		d := starlark.NewDict(len(items))
+		for _, it := range items {
+			_ = d.SetKey(starlark.String(it.k), it.v)
 		}
 		return d
 	}

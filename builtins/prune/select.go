@@ -57,8 +57,13 @@ func selectCalibration(thread *starlark.Thread, fn *starlark.Builtin, args starl
 			return nil, host.Errorf(fn, "%s: got %d, want a positive int", p.name, p.v)
 		}
 	}
-	if probeSeed < 0 || documents < 0 || mergeTop < 0 {
-		return nil, host.Errorf(fn, "probe_seed, documents and merge_top: got %d, %d, %d, want ints >= 0", probeSeed, documents, mergeTop)
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"probe_seed", probeSeed}, {"documents", documents}, {"merge_top", mergeTop}} {
+		if p.v < 0 {
+			return nil, host.Errorf(fn, "%s: got %d, want an int >= 0", p.name, p.v)
+		}
 	}
 	if mergeTop > 0 && documents == 0 {
 		return nil, host.Errorf(fn, "merge_top: got %d, want 0 unless documents > 0", mergeTop)

@@ -1,6 +1,11 @@
 package prune
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+
 	"go.starlark.net/starlark"
 
 	"pare/builtins/host"
@@ -192,6 +197,9 @@ func stream(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, 
 func openStreamedInput(session *host.Session, fn *starlark.Builtin, path string) (*llm.Streamed, error) {
 	dir, err := session.OpenInput(fn.Name(), path)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, host.Errorf(fn, "path: got %q, which does not exist; want a Hugging Face model folder (config.json and safetensors shards)", path)
+		}
 		return nil, err
 	}
 	files, err := llm.InputFiles(dir, "")
@@ -199,6 +207,9 @@ func openStreamedInput(session *host.Session, fn *starlark.Builtin, path string)
 		return nil, host.Errorf(fn, "path: %v", err)
 	}
 	for _, f := range files {
+		if _, err := os.Stat(f); errors.Is(err, fs.ErrNotExist) {
+			return nil, host.Errorf(fn, "path: the model folder %s lacks %s, a file its config or safetensors index lists; want the complete folder (copy or download the missing shard or file)", dir, filepath.Base(f))
+		}
 		if _, err := session.OpenInput(fn.Name(), f); err != nil {
 			return nil, err
 		}

@@ -144,6 +144,9 @@ func Allocate(c *llm.Config, s *Scores, opt AllocOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckAlign(c, opt.Align, opt.MLPLayers); err != nil {
+		return nil, err
+	}
 	if err := checkScoreShapes(c, s); err != nil {
 		return nil, err
 	}
@@ -199,7 +202,44 @@ func Allocate(c *llm.Config, s *Scores, opt AllocOptions) (*Plan, error) {
 		p.KeepAttn = append(p.KeepAttn, keptIndices(pa[l]))
 		p.KeepMLP = append(p.KeepMLP, keptIndices(pm[l]))
 	}
+	if opt.Sparsity > 0 && countTrue(pa) == 0 && countTrue(pm) == 0 {
+		return nil, unreachable(b, opt, p.PrunedMLP)
+	}
 	return p, nil
+}
+
+// CheckAlign rejects an MLP alignment larger than the narrowest MLP that
+// can be pruned (the layers of mlpLayers, or all): rounding the kept
+// channels of that layer up to a multiple of align would keep all of them.
+func CheckAlign(c *llm.Config, align int, mlpLayers *LayerRange) error {
+	minW, minL := 0, -1
+	for l := 0; l < c.NLayers; l++ {
+		if mlpLayers != nil && !mlpLayers.Contains(l) {
+			continue
+		}
+		if w := c.LayerHidden[l]; minL < 0 || w < minW {
+			minW, minL = w, l
+		}
+	}
+	if minL >= 0 && align > minW {
+		return fmt.Errorf("prune: align: got %d, larger than the MLP width %d of layer %d; rounding the kept channels up to a multiple of %d would keep every channel of that layer; want align <= %d (1 disables rounding)", align, minW, minL, align, minW)
+	}
+	return nil
+}
+
+// unreachable explains why a plan with sparsity > 0 prunes no unit at all.
+func unreachable(b Budget, opt AllocOptions, mlpBeforeGuards int) error {
+	var why []string
+	if b.NAttn == 0 {
+		why = append(why, fmt.Sprintf("the budget prunes 0 of %d KV groups", b.AttnUnits))
+	}
+	switch {
+	case b.NMLP == 0:
+		why = append(why, fmt.Sprintf("the budget prunes 0 of %d MLP channels", b.MLPUnits))
+	case mlpBeforeGuards > 0:
+		why = append(why, fmt.Sprintf("align %d rounds each layer's kept MLP channels back up to the layer width, sparing all %d channels under the threshold", opt.Align, mlpBeforeGuards))
+	}
+	return fmt.Errorf("prune: sparsity %v cannot be reached on this model: no unit would be pruned: %s; want a smaller align (1 disables rounding) or a higher sparsity", opt.Sparsity, strings.Join(why, "; "))
 }
 
 func checkScoreShapes(c *llm.Config, s *Scores) error {

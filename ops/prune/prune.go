@@ -47,6 +47,9 @@ func Structured(ctx context.Context, m *llm.Model, calib Calibration, opt Option
 	if err := checkModel(m); err != nil {
 		return nil, nil, err
 	}
+	if err := CheckReduction(opt.Criterion, opt.Reduction); err != nil {
+		return nil, nil, err
+	}
 	if opt.Criterion == ShortGPT {
 		return depthPrune(ctx, m, calib, opt)
 	}
@@ -62,8 +65,11 @@ func Structured(ctx context.Context, m *llm.Model, calib Calibration, opt Option
 			opt.MLPLayers = &def
 		}
 	}
-	// Check the budget before the (possibly long) scoring pass.
+	// Check the budget and alignment before the (possibly long) scoring pass.
 	if _, err := NewBudget(&m.Config, opt.Sparsity, opt.Gamma); err != nil {
+		return nil, nil, err
+	}
+	if err := CheckAlign(&m.Config, opt.Align, opt.MLPLayers); err != nil {
 		return nil, nil, err
 	}
 	s, stats, err := scoreWithStats(ctx, m, calib, opt)

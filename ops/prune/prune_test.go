@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"pare/ops/llm"
@@ -276,15 +277,11 @@ func TestAllocationThresholdAndGuards(t *testing.T) {
 			t.Errorf("align 4: layer %d keeps %d channels, want a positive multiple of 4", l, len(kept))
 		}
 	}
-	// Align larger than the width caps at the width.
-	p, err = Allocate(&cfg, s, AllocOptions{Sparsity: 0.45, Gamma: 1.5, Align: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for l, kept := range p.KeepMLP {
-		if len(kept) != 12 {
-			t.Errorf("align 16: layer %d keeps %d channels, want all 12", l, len(kept))
-		}
+	// Align larger than the width would keep every channel: an error that
+	// names the value and the width.
+	_, err = Allocate(&cfg, s, AllocOptions{Sparsity: 0.45, Gamma: 1.5, Align: 16})
+	if err == nil || !strings.Contains(err.Error(), "align: got 16, larger than the MLP width 12") {
+		t.Errorf("align 16: got error %v, want one naming align 16 and width 12", err)
 	}
 }
 

@@ -16,26 +16,30 @@ const SidecarName = "pruning.json"
 
 // Report describes one pruning run. Sparsities are fractions of weights
 // removed; ParamsKept* are the fractions kept (1 − sparsity). It is written
-// as the pruning.json sidecar of a saved model.
+// as the pruning.json sidecar of a saved model. Every field is always
+// written: a setting the criterion does not use (reduction, keep_group,
+// mlp_align, bias_compensation, attn_layers, mlp_layers) is null and an
+// empty list is [] (see MarshalJSON). Files written before these fields
+// were always present still decode: a missing field keeps its zero value.
 type Report struct {
 	Criterion      string  `json:"criterion"`
-	Reduction      string  `json:"reduction,omitempty"`
+	Reduction      string  `json:"reduction"`
 	Allocation     string  `json:"allocation"`
 	Gamma          float64 `json:"gamma"`
 	TargetSparsity float64 `json:"target_sparsity"`
-	KeepGroup      string  `json:"keep_group,omitempty"`
-	MLPAlign       int     `json:"mlp_align,omitempty"`
+	KeepGroup      string  `json:"keep_group"`
+	MLPAlign       int     `json:"mlp_align"`
 	// AttnLayers and MLPLayers are the layers whose KV groups and MLP
 	// channels could be pruned, when the allocation was restricted.
-	AttnLayers *LayerRange `json:"attn_layers,omitempty"`
-	MLPLayers  *LayerRange `json:"mlp_layers,omitempty"`
+	AttnLayers *LayerRange `json:"attn_layers"`
+	MLPLayers  *LayerRange `json:"mlp_layers"`
 
 	// KeptKVGroups[l] and KeptChannels[l] index the units of the input
 	// model that layer l keeps; RemovedLayers lists removed blocks (depth
 	// pruning), whose entries are absent from the kept lists.
 	KeptKVGroups  [][]int `json:"kept_kv_groups"`
 	KeptChannels  [][]int `json:"kept_mlp_channels"`
-	RemovedLayers []int   `json:"removed_layers,omitempty"`
+	RemovedLayers []int   `json:"removed_layers"`
 	LayerHeads    []int   `json:"layer_query_heads"`
 	LayerHidden   []int   `json:"layer_mlp_width"`
 
@@ -59,7 +63,7 @@ type Report struct {
 	// BiasCompensation records whether FLAP's bias compensation was applied
 	// to the o_proj and down_proj biases ("applied" or "off"; empty for
 	// other criteria).
-	BiasCompensation string `json:"bias_compensation,omitempty"`
+	BiasCompensation string `json:"bias_compensation"`
 
 	// CalibrationSeed is the seed of the calibration set used (the chosen
 	// one after KL selection); KL is that set's KL(dense ‖ pruned) on the
@@ -89,6 +93,46 @@ func (r *Report) fillCounts(dense, pruned *llm.Config) {
 		r.PrunedKVGroups -= pruned.LayerKVHeads(l)
 		r.PrunedChannels -= pruned.LayerHidden[l]
 	}
+}
+
+// MarshalJSON writes every field: settings a criterion does not use are
+// null rather than "" or 0, and nil lists are [].
+func (r Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	out := struct {
+		plain
+		Reduction        *string       `json:"reduction"`
+		KeepGroup        *string       `json:"keep_group"`
+		MLPAlign         *int          `json:"mlp_align"`
+		BiasCompensation *string       `json:"bias_compensation"`
+		RemovedLayers    []int         `json:"removed_layers"`
+		KeptKVGroups     [][]int       `json:"kept_kv_groups"`
+		KeptChannels     [][]int       `json:"kept_mlp_channels"`
+		LayerHeads       []int         `json:"layer_query_heads"`
+		LayerHidden      []int         `json:"layer_mlp_width"`
+		CandidateKLs     []CandidateKL `json:"candidate_kls"`
+	}{plain: plain(r),
+		Reduction: nonEmpty(r.Reduction), KeepGroup: nonEmpty(r.KeepGroup), BiasCompensation: nonEmpty(r.BiasCompensation),
+		RemovedLayers: orEmpty(r.RemovedLayers), KeptKVGroups: orEmpty(r.KeptKVGroups), KeptChannels: orEmpty(r.KeptChannels),
+		LayerHeads: orEmpty(r.LayerHeads), LayerHidden: orEmpty(r.LayerHidden), CandidateKLs: orEmpty(r.CandidateKLs)}
+	if r.MLPAlign != 0 {
+		out.MLPAlign = &r.MLPAlign
+	}
+	return json.Marshal(out)
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func orEmpty[T any](x []T) []T {
+	if x == nil {
+		return []T{}
+	}
+	return x
 }
 
 // WriteJSON writes the report as indented JSON.

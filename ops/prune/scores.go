@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"pare/ops/llm"
@@ -63,6 +64,29 @@ const (
 
 // Reductions lists the output proxies.
 var Reductions = []string{MaxOverPositions, MaxOverVocab, SumLogits, CELoss}
+
+// CheckReduction rejects an unknown reduction, and a reduction given to a
+// criterion that does not use it: only nirvana has an output proxy, and
+// snip and llm_pruner accept ce_loss, the loss they differentiate anyway.
+// "" (the criterion's default) is always accepted.
+func CheckReduction(criterion, reduction string) error {
+	if reduction == "" {
+		return nil
+	}
+	if !slices.Contains(Reductions, reduction) {
+		return fmt.Errorf("prune: reduction %q is unknown; want one of %s", reduction, strings.Join(Reductions, ", "))
+	}
+	switch criterion {
+	case Nirvana:
+		return nil
+	case SNIP, LLMPruner:
+		if reduction == CELoss {
+			return nil
+		}
+		return fmt.Errorf("prune: criterion %s differentiates the cross-entropy loss; reduction %q applies only to nirvana", criterion, reduction)
+	}
+	return fmt.Errorf("prune: criterion %s does not differentiate an output proxy; reduction %q applies only to nirvana (leave reduction unset)", criterion, reduction)
+}
 
 // ScoreOptions selects a criterion and its settings.
 type ScoreOptions struct {
@@ -130,6 +154,9 @@ func objective(reduction string, ids []int, B, T int) (llm.Objective, error) {
 // forward pass.
 func Score(ctx context.Context, m *llm.Model, calib Calibration, opt ScoreOptions) (*Scores, error) {
 	if err := checkModel(m); err != nil {
+		return nil, err
+	}
+	if err := CheckReduction(opt.Criterion, opt.Reduction); err != nil {
 		return nil, err
 	}
 	var s *Scores

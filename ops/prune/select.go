@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	"pare/ops/llm"
 )
@@ -21,7 +22,7 @@ type Candidate struct {
 // nats per token.
 type CandidateKL struct {
 	Seed     uint64  `json:"seed"`
-	Document *int    `json:"document,omitempty"`
+	Document *int    `json:"document"`
 	KL       float64 `json:"kl"`
 }
 
@@ -47,7 +48,7 @@ func SelectCalibration(ctx context.Context, dense *llm.Model, cands []Candidate,
 	}
 	ids, B, T, err := probe.flatten(dense)
 	if err != nil {
-		return nil, fmt.Errorf("prune: probe: %w", err)
+		return nil, fmt.Errorf("prune: probe: %s", strings.TrimPrefix(err.Error(), "prune: "))
 	}
 	sel := &Selection{Best: -1}
 	bestKL := math.Inf(1)

@@ -20,6 +20,9 @@ func ScoreStreamed(ctx context.Context, s *llm.Streamed, calib Calibration, opt 
 	c := &s.Config
 	L := c.NLayers
 	out := &Scores{Criterion: opt.Criterion, Attn: make([][]float64, L), MLP: make([][]float64, L)}
+	if err := CheckReduction(opt.Criterion, opt.Reduction); err != nil {
+		return nil, err
+	}
 	visit := func(score weightScore) func(l int, w, g *llm.LayerWeights) error {
 		return func(l int, w, g *llm.LayerWeights) error {
 			out.Attn[l] = attentionUnitScores(c, w, g, score)
