@@ -32,8 +32,8 @@ type entityHeat struct {
 	answers                       []int32
 
 	// changed lists the entities whose heat changed in the last step,
-	// pruned ones included; delta[i] is the Δ of changed[i] for the
-	// entities the injection changed.
+	// pruned ones included. For those the injection changed, delta[i] is
+	// the Δ of changed[i].
 	changed []int32
 	delta   []float64
 }

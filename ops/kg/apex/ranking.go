@@ -12,10 +12,10 @@ type Ranking struct {
 	n     int
 }
 
-// rankNode is one item of a Ranking with its treap links. The fields sit
-// together so that a step down the tree reads one cache line. Insert,
-// Delete, split and merge walk the tree in loops that keep a pointer to the
-// link being rewritten, without recursion.
+// rankNode is one item of a Ranking with its treap links, kept together so
+// that a step down the tree reads one 24-byte record instead of five
+// arrays. Insert, Delete, split and merge walk the tree in loops that keep
+// a pointer to the link being rewritten, without recursion.
 type rankNode struct {
 	key         float64
 	id          int32

@@ -3,15 +3,15 @@ package apex
 import "math/bits"
 
 // slotTable gives each entity touched in one update a dense slot number, in
-// order of first touch. The update's scratch values live in slices indexed
-// by slot. On a large graph the table is a hash table (open addressing,
-// linear probing), so a diffusion that touches a few hundred entities of a
-// graph with millions works on a few kilobytes that stay in cache, where a
-// dense per-entity array would cost a cache miss, and usually a TLB miss,
-// per touched entity. On a graph of at most denseSlotEntities entities it
-// is such a dense array (index), with a stamp per entry instead of clearing,
-// because a small array stays in cache and is cheaper than hashing. Keys
-// must be in [0, entities).
+// order of first touch, and the update keeps its scratch values in slices
+// indexed by slot. On a large graph the table is a hash table (open
+// addressing, linear probing). A diffusion that touches a few hundred
+// entities of a graph with millions then works on a few kilobytes that stay
+// in cache, where a dense per-entity array would cost a cache miss, and
+// usually a TLB miss, per touched entity. On a graph of at most
+// denseSlotEntities entities the table is such a dense array (index) with a
+// stamp per entry instead of clearing, because a small array stays in cache
+// and needs no hashing. Keys must be in [0, entities).
 type slotTable struct {
 	// index[key] holds key's slot when its stamp is the current one; nil
 	// in hash mode.
@@ -37,9 +37,13 @@ type slotStamp struct {
 }
 
 // denseSlotEntities is the largest graph whose slot tables are dense
-// arrays: 131,072 entities, a 1 MiB index, which fits the 2 MiB L2 cache
-// of the AMD EPYC the benchmarks in docs/benchmarks.md ran on. Both modes
-// give identical results; a test lowers it to cover the hash mode.
+// arrays: 131,072 entities, a 1 MiB index. Both modes give identical
+// results, and a test lowers it to cover the hash mode.
+//
+// NOTE: the bound comes from one machine, an AMD EPYC with 2 MiB of L2
+// cache per core (docs/benchmarks.md). There FB15k-237 (14,505 entities)
+// was faster dense and the 12M-triple graph (1M entities) hashed. Where
+// between the two the crossover lies was not measured.
 var denseSlotEntities = 1 << 17
 
 // newSlotTable returns an empty table for keys in [0, entities).
@@ -70,7 +74,7 @@ func (t *slotTable) reset() {
 	}
 	if t.cells != nil {
 		clear(t.cells)
-		if len(t.cells) > 1<<minSlotCellsLog2 {
+		if len(t.cells) != 1<<minSlotCellsLog2 {
 			t.swap(minSlotCellsLog2)
 		}
 	} else {
@@ -184,6 +188,8 @@ func (t *slotTable) rehash(b uint32) {
 		}
 		t.cells[i] = slotCell{key1: key + 1, slot: int32(s)}
 	}
-	clear(old)
-	t.spare[bits.Len(uint(len(old)))-1] = old
+	if old != nil {
+		clear(old)
+		t.spare[bits.Len(uint(len(old)))-1] = old
+	}
 }

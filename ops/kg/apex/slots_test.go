@@ -33,6 +33,7 @@ func TestSlotTableMatchesMap(t *testing.T) {
 
 func checkSlotTable(t *testing.T, tab *slotTable) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	tab.reserve(10) // before the first reset
 	for step, size := range []int{3, 700, 5000, 10, 0, 20000, 2, 30000, 600, 1} {
 		tab.reset()
 		if step%2 == 1 {
