@@ -54,22 +54,34 @@ Returns a struct with model (the pruned copy; m is unchanged) and report
 const structuredDoc = `structured(m, calib=None, criterion="nirvana", allocation=None, sparsity=0.5, gamma=3.0, reduction=None, keep_group="best", align=8, seed=0, bias_compensation=True, attn_layers=None, mlp_layers=None)
 
 Prune m with a criterion through NIRVANA's units, allocation and slicing:
-nirvana, magnitude (|w|), snip (|w · ∂L/∂w|, L the next-token cross-entropy),
-wanda_sp, flap, llm_pruner (|w·g − ½w²g²|), random (seeded by seed) or
-shortgpt (removes the ⌊sparsity · n_layers⌋ blocks of lowest block
-influence). allocation None uses the criterion's own: uniform for wanda_sp
-and llm_pruner, standardized for flap, nirvana otherwise. calib may be None
-for magnitude and random. With bias_compensation (flap only), the pruned
-model gets o_proj and down_proj biases b += W[:, removed] · mean(X[:,
-removed]) over the calibration batch, as FLAP does; the report's
-bias_compensation says "applied" or "off". attn_layers and mlp_layers,
-each None or a [start, end) pair, restrict the pruning of KV groups and MLP
-channels to those layers (LLM-Pruner's block_attention_layer_start/end and
-block_mlp_layer_start/end; uniform allocation only), and the whole
-sparsity budget is spent in them. None means the criterion's default:
-for llm_pruner under the uniform allocation, layers [round(n·4/32),
-n − round(n·2/32)) of n (LLM-Pruner's [4, 30) of 32), every layer
-otherwise. Returns a struct with model and report.`
+nirvana (Ai et al., arXiv 2509.14230), magnitude (|w|, NIRVANA's ablation),
+snip (|w · ∂L/∂w|, L the next-token cross-entropy; Lee et al., arXiv
+1810.02340), wanda_sp (structured Wanda, Sun et al., arXiv 2306.11695, as
+defined by An et al., arXiv 2312.11983), flap (An et al., arXiv
+2312.11983), llm_pruner (|w·g − ½w²F| with F the mean over calibration
+windows of each window's squared gradient, the diagonal Fisher estimate;
+Ma et al., arXiv 2305.11627), random (seeded by seed) or shortgpt (removes
+the ⌊sparsity · n_layers⌋ blocks of lowest block influence; Men et al.,
+arXiv 2403.03853). allocation None uses the criterion's own: uniform for
+wanda_sp and llm_pruner, standardized for flap, nirvana otherwise. calib
+may be None for magnitude and random. reduction applies to nirvana only
+(snip and llm_pruner also accept ce_loss, the loss they use); any other
+criterion rejects it. align must not exceed the narrowest prunable MLP, and
+a sparsity > 0 that would prune no unit at all (too few units, or align
+sparing them all) is an error that says why. With bias_compensation (flap
+only), the pruned model gets o_proj and down_proj biases b +=
+W[:, removed] · mean(X[:, removed]) over the calibration batch, as FLAP
+does; the report's bias_compensation says "applied" or "off". attn_layers
+and mlp_layers, each None or a [start, end) pair, restrict the pruning of
+KV groups and MLP channels to those layers (LLM-Pruner's
+block_attention_layer_start/end and block_mlp_layer_start/end; uniform
+allocation only), and the whole sparsity budget is spent in them. None
+means the criterion's default: for llm_pruner under the uniform
+allocation, layers [round(n·4/32), n − round(n·2/32)) of n (LLM-Pruner's
+[4, 30) of 32), every layer otherwise. Returns a struct with model and
+report; every report field is present, None (reduction, keep_group,
+mlp_align, bias_compensation, attn_layers, mlp_layers, chosen_seed, kl)
+or [] (removed_layers, candidate_kls) where the run did not use it.`
 
 const selectDoc = `select_calibration(m, text, seeds=[0, 1, 2, 3, 4, 5, 6, 7], n=32, length=128, probe=None, probe_n=128, probe_length=64, probe_seed=42, criterion="nirvana", allocation=None, sparsity=0.5, gamma=3.0, reduction=None, keep_group="best", align=8, documents=0, separator="\n\n", merge_top=0)
 
@@ -81,8 +93,8 @@ probe_seed) and keep the lowest. With documents > 0, the candidates are
 instead that many single documents of text (split at separator, those with
 at least length tokens, drawn with seeds[0]), each giving n windows; with
 merge_top = k > 0 the final set merges the windows of the k lowest-KL
-documents. Returns a struct with model, report (chosen_seed, kl and
-candidate_kls filled in), seed, kls (a list of dicts with seed, kl and
+documents. seeds must be distinct. Returns a struct with model, report
+(chosen_seed, kl and candidate_kls filled in), seed, kls (a list of dicts with seed, kl and
 document) and chosen (the candidate index).`
 
 const scoresDoc = `scores(m, calib=None, criterion="nirvana", reduction=None, seed=0)

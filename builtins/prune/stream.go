@@ -19,7 +19,8 @@ Score the units of a Hugging Face model folder without loading it: weights
 stay in the safetensors files and one decoder layer is resident at a time
 (llm.stream_perplexity uses the same path). criterion is nirvana, snip,
 llm_pruner (one streamed forward and backward pass over calib, chunk
-sequences at a time), magnitude or random. Returns a struct with
+sequences at a time; llm_pruner's Fisher term needs a backward pass per
+window, so streamed it takes a single window), magnitude or random. Returns a struct with
 criterion, attn and mlp (one tensor of scores per layer, as prune.scores)
 and, when sparsity is given, kept_kv_groups, kept_mlp_channels, n_attn and
 n_mlp of the allocation, which applies structured's defaults (llm_pruner

@@ -3,6 +3,7 @@ package prune
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -131,6 +132,80 @@ func TestUnreachableTarget(t *testing.T) {
 		checkErr(t, tc.name, err, tc.wantErr)
 		if err == nil && tc.sparsity > 0 && rep.AchievedSparsityDecoder <= 0 {
 			t.Errorf("%s: achieved sparsity %v, want > 0", tc.name, rep.AchievedSparsityDecoder)
+		}
+	}
+}
+
+// TestLLMPrunerFisher checks LLM-Pruner's score Σ|w·g − ½·w²·F| against a
+// direct computation by finite differences: g is the gradient of the
+// batch-mean cross-entropy and F the mean over windows of each window's
+// squared gradient. With one window F = g², the old batch formula.
+func TestLLMPrunerFisher(t *testing.T) {
+	m := tinyModel(t, 2, 7)
+	for _, B := range []int{1, 3} {
+		calib := randomCalib(B, 6, 32, 3)
+		ids, _, T, _ := calib.flatten(m)
+		ce := func(c Calibration, ids []int, n int) llm.Objective {
+			return llm.CrossEntropy(llm.NextTokenTargets(ids, n, T, nil))
+		}
+		g := fdGrads(t, m, calib, ce(calib, ids, B))
+		fisher := make([][][]float64, len(m.Layers))
+		for l := range m.Layers {
+			for _, w := range projections(&m.Layers[l]) {
+				fisher[l] = append(fisher[l], make([]float64, w.Size()))
+			}
+		}
+		for b := 0; b < B; b++ {
+			win := calib[b : b+1]
+			gb := fdGrads(t, m, win, ce(win, win[0], 1))
+			for l := range m.Layers {
+				for k, x := range projections(&gb.Layers[l]) {
+					for i, v := range x.Data() {
+						fisher[l][k][i] += float64(v) * float64(v) / float64(B)
+					}
+				}
+			}
+		}
+		// e = w·g − ½·w²·F, then the unit sums of |e|.
+		e := llm.GradientsLike(&m.Config)
+		batchOnly := llm.GradientsLike(&m.Config)
+		for l := range m.Layers {
+			ws, gs, es, bs := projections(&m.Layers[l]), projections(&g.Layers[l]), projections(&e.Layers[l]), projections(&batchOnly.Layers[l])
+			for k := range ws {
+				for i, w := range ws[k].Data() {
+					wf, gf := float64(w), float64(gs[k].Data()[i])
+					es[k].Data()[i] = float32(wf*gf - 0.5*wf*wf*fisher[l][k][i])
+					bs[k].Data()[i] = float32(wf*gf - 0.5*wf*wf*gf*gf)
+				}
+			}
+		}
+		abs := func(_, x float32) float64 { return math.Abs(float64(x)) }
+		want := aggregateWeights(m, e, abs)
+		old := aggregateWeights(m, batchOnly, abs)
+		got, err := Score(context.Background(), m, calib, ScoreOptions{Criterion: LLMPruner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		maxDiffOld := 0.0
+		for l := range want.MLP {
+			for j := range want.MLP[l] {
+				w, x := want.MLP[l][j], got.MLP[l][j]
+				if math.Abs(x-w) > 2e-3*math.Abs(w)+1e-6 {
+					t.Errorf("B=%d layer %d channel %d: score %.7g, direct %.7g", B, l, j, x, w)
+				}
+				maxDiffOld = math.Max(maxDiffOld, math.Abs(old.MLP[l][j]-w)/math.Abs(w))
+			}
+			for gi := range want.Attn[l] {
+				w, x := want.Attn[l][gi], got.Attn[l][gi]
+				if math.Abs(x-w) > 2e-3*math.Abs(w)+1e-6 {
+					t.Errorf("B=%d layer %d KV group %d: score %.7g, direct %.7g", B, l, gi, x, w)
+				}
+			}
+		}
+		// The per-window Fisher differs from the squared batch gradient
+		// when there is more than one window.
+		if B > 1 && maxDiffOld < 1e-3 {
+			t.Errorf("B=%d: per-window Fisher within %.2g of the squared batch gradient, want a visible difference", B, maxDiffOld)
 		}
 	}
 }

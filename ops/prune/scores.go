@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	"pare/ops/kernels"
 	"pare/ops/llm"
+	"pare/ops/tensor"
 )
 
 // Criterion names. Each scores units; lower scores are pruned first.
@@ -208,14 +210,77 @@ func gradientScores(ctx context.Context, m *llm.Model, calib Calibration, opt Sc
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	score := func(w, g float32) float64 { return math.Abs(float64(w) * float64(g)) }
 	if opt.Criterion == LLMPruner {
-		score = func(w, g float32) float64 {
-			wg := float64(w) * float64(g)
-			return math.Abs(wg - 0.5*wg*wg)
+		if err := llmPrunerTerms(ctx, m, ids, B, T, grads); err != nil {
+			return nil, err
+		}
+		return aggregateWeights(m, grads, func(_, e float32) float64 { return math.Abs(float64(e)) }), nil
+	}
+	return aggregateWeights(m, grads, func(w, g float32) float64 { return math.Abs(float64(w) * float64(g)) }), nil
+}
+
+// projections lists a layer's seven projection weights (the scored ones).
+func projections(lw *llm.LayerWeights) []*tensor.Tensor {
+	return []*tensor.Tensor{lw.WQ, lw.WK, lw.WV, lw.WO, lw.WGate, lw.WUp, lw.WDown}
+}
+
+// llmPrunerTerms overwrites the projection gradients g (of the batch-mean
+// cross-entropy) with LLM-Pruner's per-weight "param_mix" term
+// w·g − ½·w²·F, where F is the diagonal Fisher estimate of the Hessian:
+// the mean over the B calibration windows of each window's squared
+// gradient, F = (1/B)·Σ_i g_i², accumulated in float64 with one backward
+// pass per window. This is what LLM-Pruner's hf_prune.py computes
+// (acc_grad += grad²/num_examples, one sample per backward pass; Ma et
+// al., arXiv 2305.11627, approximate the Hessian diagonal by the Fisher
+// information over the samples). Squaring the batch gradient instead
+// would give (Σ_i g_i / B)², which drops the per-sample variance and
+// makes the term nearly vanish.
+func llmPrunerTerms(ctx context.Context, m *llm.Model, ids []int, B, T int, grads *llm.Weights) error {
+	L := len(m.Layers)
+	fisher := make([][][]float64, L)
+	for l := range m.Layers {
+		for _, w := range projections(&m.Layers[l]) {
+			fisher[l] = append(fisher[l], make([]float64, w.Size()))
 		}
 	}
-	return aggregateWeights(m, grads, score), nil
+	buf := llm.GradientsLike(&m.Config)
+	for b := 0; b < B; b++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for _, p := range buf.Params() {
+			clear(p.Tensor.Data())
+		}
+		win := ids[b*T : (b+1)*T]
+		f := llm.CrossEntropy(llm.NextTokenTargets(win, 1, T, nil))
+		if _, _, err := m.Gradient(win, 1, T, nil, f, buf); err != nil {
+			return err
+		}
+		kernels.ParallelFor(L, 1, func(lo, hi int) {
+			for l := lo; l < hi; l++ {
+				for k, g := range projections(&buf.Layers[l]) {
+					acc := fisher[l][k]
+					for i, v := range g.Data() {
+						acc[i] += float64(v) * float64(v)
+					}
+				}
+			}
+		})
+	}
+	inv := 1 / float64(B)
+	kernels.ParallelFor(L, 1, func(lo, hi int) {
+		for l := lo; l < hi; l++ {
+			ws, gs := projections(&m.Layers[l]), projections(&grads.Layers[l])
+			for k := range ws {
+				w, g, acc := ws[k].Data(), gs[k].Data(), fisher[l][k]
+				for i := range w {
+					wi := float64(w[i])
+					g[i] = float32(wi*float64(g[i]) - 0.5*wi*wi*acc[i]*inv)
+				}
+			}
+		}
+	})
+	return nil
 }
 
 // randomScores draws one uniform score per unit from a PCG stream seeded

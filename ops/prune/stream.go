@@ -13,7 +13,9 @@ import (
 // safetensors files, with one decoder layer resident at a time (see
 // llm.Streamed.StreamGradients). nirvana, snip and llm_pruner run one
 // streamed forward and backward pass over the calibration batch, chunk
-// sequences at a time (0: all). magnitude reads each layer once, and random
+// sequences at a time (0: all). llm_pruner's Fisher term is the mean of
+// per-window squared gradients (see llmPrunerTerms), so streamed it takes a
+// single window, for which that mean is the squared batch gradient. magnitude reads each layer once, and random
 // reads no weights. wanda_sp, flap and shortgpt need activations, so they
 // are not available streamed.
 func ScoreStreamed(ctx context.Context, s *llm.Streamed, calib Calibration, opt ScoreOptions, chunk int) (*Scores, error) {
@@ -64,6 +66,9 @@ func ScoreStreamed(ctx context.Context, s *llm.Streamed, calib Calibration, opt 
 	if err != nil {
 		return nil, err
 	}
+	if opt.Criterion == LLMPruner && B > 1 {
+		return nil, fmt.Errorf("prune: criterion llm_pruner needs one backward pass per calibration window for its Fisher term (got %d windows), which the streamed path does not run; load the model and use structured, or stream with a single window", B)
+	}
 	reduction := opt.Reduction
 	if opt.Criterion != Nirvana {
 		if reduction != "" && reduction != CELoss {
@@ -96,7 +101,7 @@ func ScoreStreamed(ctx context.Context, s *llm.Streamed, calib Calibration, opt 
 		}
 	}
 	score := func(w, g float32) float64 { return math.Abs(float64(w) * float64(g)) }
-	if opt.Criterion == LLMPruner {
+	if opt.Criterion == LLMPruner { // one window: F = g²
 		score = func(w, g float32) float64 {
 			wg := float64(w) * float64(g)
 			return math.Abs(wg - 0.5*wg*wg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"pare/ops/llm"
@@ -34,6 +35,10 @@ func TestStreamedScoresMatchInMemory(t *testing.T) {
 		{ScoreOptions{Criterion: Random, Seed: 4}, 0},
 	}
 	for _, tc := range cases {
+		calib := calib
+		if tc.opt.Criterion == LLMPruner {
+			calib = calib[:1] // streamed llm_pruner takes one window
+		}
 		want, err := Score(context.Background(), m, calib, tc.opt)
 		if err != nil {
 			t.Fatal(err)
@@ -55,6 +60,9 @@ func TestStreamedScoresMatchInMemory(t *testing.T) {
 				check("channel", l, j, got.MLP[l][j], want.MLP[l][j])
 			}
 		}
+	}
+	if _, err := ScoreStreamed(context.Background(), s, calib, ScoreOptions{Criterion: LLMPruner}, 0); err == nil || !strings.Contains(err.Error(), "llm_pruner needs one backward pass per calibration window") {
+		t.Errorf("llm_pruner streamed over 3 windows: got error %v, want one saying it needs per-window passes", err)
 	}
 	if _, err := ScoreStreamed(context.Background(), s, calib, ScoreOptions{Criterion: WandaSP}, 0); err == nil {
 		t.Error("wanda_sp streamed: no error, want one saying it cannot be streamed")

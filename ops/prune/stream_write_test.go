@@ -51,6 +51,9 @@ func TestStreamedPruneMatchesInMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		calib := randomCalib(3, 8, cfg.VocabSize, 9)
+		if tc.opt.Criterion == LLMPruner {
+			calib = calib[:1] // streamed llm_pruner takes one window
+		}
 		pm, rep, err := Structured(context.Background(), m, calib, tc.opt)
 		if err != nil {
 			t.Fatalf("%s: in memory: %v", tc.name, err)
