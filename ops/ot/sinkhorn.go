@@ -62,7 +62,10 @@ type SinkhornResult struct {
 // problems", SIAM J. Sci. Comput. 41(3) 2019, arXiv:1610.06519: the kernel
 // is K = exp((α ⊕ β − M)/ε) with absorbed potentials α, β, iterations scale
 // it by u and v, and u, v are absorbed into α, β whenever they leave
-// [1/Tau, Tau], so no value overflows even for small reg. When reg is
+// [1/Tau, Tau]. A row or column whose product Kv or Kᵀu falls below the
+// smallest normal float64 (all its kernel entries subnormal or 0) would
+// overflow its scaling, so it triggers an exact log-sum-exp update of α
+// and β instead. So no value overflows even for small reg. When reg is
 // below max(M)/200, epsilon scaling (same source) first solves at
 // ε = max(M)/100, max(M)/400, ... (each above 2·reg), each stage
 // warm-started from the previous potentials, which cuts the number of
@@ -267,8 +270,12 @@ func (s *sinkhornState) buildKernel() {
 // whose partial sums are added at the end. With updateU it first sets
 // u_i = a_i/(Kv)_i for each row, so K is read once per iteration where two
 // matrix-vector products would read it twice, which bounds the speed at
-// large n·m. It returns false when some (Kv)_i is 0, a row on which the
-// kernel underflowed (u_i keeps its old value then).
+// large n·m. It returns false when some row of positive weight has a
+// (Kv)_i that is 0 or subnormal, because the kernel underflowed on that
+// row. Dividing by such a value loses precision or overflows u_i to +Inf,
+// and Inf·0 in Kᵀu then spreads NaN. So that row's u_i keeps its old
+// value, and the caller repairs the potentials in the log domain. A
+// zero-weight row gets u_i = 0.
 func (s *sinkhornState) accumulate(updateU bool) bool {
 	n, m := s.M.Rows, s.M.Cols
 	chunks := min(runtime.GOMAXPROCS(0), max(1, n/64))
@@ -291,11 +298,9 @@ func (s *sinkhornState) accumulate(updateU bool) bool {
 				if updateU {
 					kv := dot4(&rows, s.v)
 					for r, x := range kv {
-						if x == 0 {
+						if !s.setU(lo+r, x) {
 							zeroRow = true
-							continue
 						}
-						s.u[lo+r] = s.a[lo+r] / x
 					}
 				}
 				u := [4]float64{s.u[lo], s.u[lo+1], s.u[lo+2], s.u[lo+3]}
@@ -304,12 +309,10 @@ func (s *sinkhornState) accumulate(updateU bool) bool {
 			for i := lo; i < hi; i++ {
 				krow := s.K.Data[i*m : (i+1)*m]
 				if updateU {
-					kv := dot(krow, s.v)
-					if kv == 0 {
+					if !s.setU(i, dot(krow, s.v)) {
 						zeroRow = true
 						continue
 					}
-					s.u[i] = s.a[i] / kv
 				}
 				if ui := s.u[i]; ui != 0 {
 					axpy(ui, krow, acc)
@@ -328,6 +331,37 @@ func (s *sinkhornState) accumulate(updateU bool) bool {
 	return !zeroRow
 }
 
+// setU sets u_i = a_i/kv, or 0 for a zero weight a_i. It returns false,
+// leaving u_i unchanged, when the quotient is unsafe (see scaling).
+func (s *sinkhornState) setU(i int, kv float64) bool {
+	u, ok := scaling(s.a[i], kv)
+	if ok {
+		s.u[i] = u
+	}
+	return ok
+}
+
+// scaling returns the Sinkhorn scaling w/t for a weight w and a kernel
+// product t, or 0 when w is 0. It reports false for w > 0 when t is below
+// the smallest normal float64 (0, subnormal or NaN), where the quotient
+// loses precision or overflows, and when the quotient is +Inf or 0. A
+// subnormal t passes when it is at least w, a subnormal weight, because
+// the repair that follows a rejection cannot lift such a row or column
+// above w.
+func scaling(w, t float64) (float64, bool) {
+	if w == 0 {
+		return 0, true
+	}
+	x := w / t
+	if !(t >= minNormal || (t > 0 && t >= w)) || !(x > 0 && x <= math.MaxFloat64) {
+		return 0, false
+	}
+	return x, true
+}
+
+// minNormal is the smallest positive normal float64, 2⁻¹⁰²².
+const minNormal = 0x1p-1022
+
 // columnError returns ‖diag(v)·Kᵀu − b‖₂, the column-marginal violation of
 // the current plan.
 func (s *sinkhornState) columnError() float64 {
@@ -339,17 +373,17 @@ func (s *sinkhornState) columnError() float64 {
 	return math.Sqrt(e2)
 }
 
-// updateV sets v = b/Kᵀu from the last accumulate. It returns false, and
-// leaves v unchanged, when some (Kᵀu)_j is 0: a column on which the kernel
-// underflowed.
+// updateV sets v = b/Kᵀu from the last accumulate, with v_j = 0 for a zero
+// weight b_j. It returns false, and leaves v unchanged, when some b_j/(Kᵀu)_j
+// is unsafe (see scaling): a column on which the kernel underflowed.
 func (s *sinkhornState) updateV() bool {
-	for _, t := range s.ktu {
-		if t == 0 {
+	for j, t := range s.ktu {
+		if _, ok := scaling(s.b[j], t); !ok {
 			return false
 		}
 	}
 	for j, t := range s.ktu {
-		s.v[j] = s.b[j] / t
+		s.v[j], _ = scaling(s.b[j], t)
 	}
 	return true
 }
