@@ -20,7 +20,9 @@ arXiv:2010.14945) and the settings of CRIPAC-DIG/GRACE config.yaml
   training nodes) on the public split.
 
 Usage: /usr/bin/python3 bench/grace_ref.py DATA_DIR --method grace --seeds 0,1,2,3,4
-Prints the loss every 20 epochs and one result line per seed.
+Prints the loss every 20 epochs and one result line per seed. With
+--score FILE.npy ... it only scores saved embeddings (for example pare's,
+from bench/ssl_embeddings.star) the same three ways.
 """
 import argparse
 import math
@@ -134,9 +136,18 @@ def main():
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--dump", help="folder for the embeddings of each seed (.npy)")
+    p.add_argument("--score", nargs="+", metavar="NPY",
+                   help="score saved embeddings (one row per node) instead of training")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     x, edge_index, y, split, n = load_cora(args.data)
+    if args.score:
+        for path in args.score:
+            emb = torch.from_numpy(np.load(path).astype(np.float32))
+            raw = probe(emb, y, split, 1)
+            l2 = probe(F.normalize(emb), y, split, 1)
+            print(f"{path} raw {raw:.2f} l2 {l2:.2f} cv {cv_probe(emb, y, split):.2f}", flush=True)
+        return
     x = x / x.sum(1, keepdim=True).clamp(min=1)
     a = gcn_norm(edge_index, n)
     if args.method == "grace":
