@@ -60,11 +60,10 @@ func jsonName(f reflect.StructField) string {
 	return f.Name
 }
 
-// toStarlark converts a report field built from Go values, so that float
-// fields stay floats (3.0 is not turned into the int 3 as a JSON round trip
-// would), nil lists are empty lists, nil pointers are None, and structs are
-// dicts keyed by their JSON names in sorted order. With zeroIsNone, a zero
-// value is None.
+// toStarlark converts a report field from its Go value, so float fields
+// stay floats (a JSON round trip would turn 3.0 into the int 3). Nil lists
+// become empty lists, nil pointers None, and structs dicts keyed by their
+// JSON names in sorted order. With zeroIsNone, a zero value is None.
 func toStarlark(x reflect.Value, zeroIsNone bool) starlark.Value {
 	if zeroIsNone && x.IsZero() {
 		return starlark.None

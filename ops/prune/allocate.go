@@ -229,17 +229,17 @@ func CheckAlign(c *llm.Config, align int, mlpLayers *LayerRange) error {
 
 // unreachable explains why a plan with sparsity > 0 prunes no unit at all.
 func unreachable(b Budget, opt AllocOptions, mlpBeforeGuards int) error {
-	var why []string
+	var reasons []string
 	if b.NAttn == 0 {
-		why = append(why, fmt.Sprintf("the budget prunes 0 of %d KV groups", b.AttnUnits))
+		reasons = append(reasons, fmt.Sprintf("the budget prunes 0 of %d KV groups", b.AttnUnits))
 	}
 	switch {
 	case b.NMLP == 0:
-		why = append(why, fmt.Sprintf("the budget prunes 0 of %d MLP channels", b.MLPUnits))
+		reasons = append(reasons, fmt.Sprintf("the budget prunes 0 of %d MLP channels", b.MLPUnits))
 	case mlpBeforeGuards > 0:
-		why = append(why, fmt.Sprintf("align %d rounds each layer's kept MLP channels back up to the layer width, sparing all %d channels under the threshold", opt.Align, mlpBeforeGuards))
+		reasons = append(reasons, fmt.Sprintf("align %d rounds each layer's kept MLP channels back up to the layer width, sparing all %d channels under the threshold", opt.Align, mlpBeforeGuards))
 	}
-	return fmt.Errorf("prune: sparsity %v cannot be reached on this model: no unit would be pruned: %s; want a smaller align (1 disables rounding) or a higher sparsity", opt.Sparsity, strings.Join(why, "; "))
+	return fmt.Errorf("prune: sparsity %v cannot be reached on this model: no unit would be pruned: %s; want a smaller align (1 disables rounding) or a higher sparsity", opt.Sparsity, strings.Join(reasons, "; "))
 }
 
 func checkScoreShapes(c *llm.Config, s *Scores) error {
