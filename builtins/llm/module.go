@@ -24,8 +24,9 @@ func init() {
 
 Load a model (the name is not "load" because load is a Starlark keyword,
 so llm.load cannot be written). path is a Hugging Face folder (config.json plus
-model.safetensors or a sharded index; Llama, Mistral or Qwen2 in f32, f16 or
-bf16), a .gguf file (llama, F32/F16) or a llama2.c checkpoint (.bin).
+model.safetensors or a sharded index; Llama, Mistral, Qwen2 or Mixtral in
+f32, f16 or bf16, with Mixtral's sparse MoE blocks kept as experts for the moe
+module), a .gguf file (llama, F32/F16) or a llama2.c checkpoint (.bin).
 tokenizer is a llama2.c tokenizer.bin or a Hugging Face tokenizer.json and
 replaces the model's own. Computation is float32; dtype="bf16" rounds every
 weight to bfloat16 first, to measure a bf16 model. The result has fields

@@ -52,7 +52,8 @@ raw expert gets keep + 1/N of its entries, the same total budget as a
 centered method (raw_budget="total"), or keep of its entries with
 raw_budget="expert"; merge_average stores only the mean expert. init and
 max_iter configure the ResMoE barycenter (start expert, iteration cap);
-it stops when the alignments stop changing. The result has method, keep,
+it stops when the alignments stop changing, and a warning is printed for
+each layer where max_iter ran out first. The result has method, keep,
 layers, params (stored numbers, sparse-index overhead excluded), rel_error,
 iterations and converged (per layer), save(path) -> struct(path, bytes)
 and apply(model) -> model with the restored experts.`},
@@ -69,7 +70,9 @@ matrices (p×D tensors or nested lists, one row per hidden neuron), by
 alternating exact alignment and averaging. Returns a struct: X (p×D
 tensor), perms (N lists; row j of X matches neuron perms[k][j] of expert
 k), iterations, converged, objective ((1/N) Σ_k ‖P_k S_k − X‖²_F) and
-displacement (‖ΔX‖²_F per iteration).`},
+displacement (‖ΔX‖²_F per iteration). When max_iter runs out before the
+alignments stop changing (or the displacement reaches stop_thr),
+converged is False and a warning is printed.`},
 		},
 	})
 }
@@ -127,9 +130,12 @@ func moefy(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 	if seed < 0 {
 		return nil, host.Errorf(fn, "seed: got %d, want a non-negative int", seed)
 	}
+	if err := checkMoEfyLayers(fn, m, experts, layers); err != nil {
+		return nil, err
+	}
 	out, reps, err := llm.MoEfy(host.Context(thread), m, llm.MoEfyOptions{Experts: experts, TopK: top, Layers: layers, Seed: uint64(seed)})
 	if err != nil {
-		return nil, host.Errorf(fn, "%v", err)
+		return nil, opErr(fn, err)
 	}
 	host.Get(thread).RecordSetting("moe.moefy", map[string]any{"experts": experts, "top_k": top, "layers": layers, "seed": seed})
 	var layerVals []starlark.Value
@@ -151,6 +157,47 @@ func moefy(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 		"model":  llmb.WrapModel(out),
 		"layers": starlark.NewList(layerVals),
 	}), nil
+}
+
+// checkMoEfyLayers rejects layer indices that moefy cannot split and an
+// expert count above a selected layer's hidden width, in the binding's
+// `param: got X, want Y` form.
+func checkMoEfyLayers(fn *starlark.Builtin, m *llm.Model, experts int, layers []int) error {
+	if layers == nil {
+		for l := range m.Layers {
+			layers = append(layers, l)
+		}
+	}
+	for _, l := range layers {
+		if l < 0 || l >= len(m.Layers) {
+			return host.Errorf(fn, "layers: got %d, want a layer index in [0, %d)", l, len(m.Layers))
+		}
+		lw := &m.Layers[l]
+		if lw.MoE != nil {
+			return host.Errorf(fn, "layers: got %d, want a dense layer (layer %d is already a MoE layer)", l, l)
+		}
+		if h := lw.WGate.Dim(0); experts > h {
+			return host.Errorf(fn, "experts: got %d, want at most %d, the hidden width of layer %d", experts, h, l)
+		}
+	}
+	return nil
+}
+
+// opErr returns err under the builtin's name, without the "moe: " or
+// "llm: moefy: " prefixes that the ops packages put on their errors.
+func opErr(fn *starlark.Builtin, err error) error {
+	msg := err.Error()
+	for _, prefix := range []string{"llm: moefy: ", "moe: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	// Wrapped errors repeat the prefix: "layer 0: moe: expert 0: moe: keep: ...".
+	msg = strings.ReplaceAll(msg, ": moe: ", ": ")
+	return host.Errorf(fn, "%s", msg)
+}
+
+// warn prints a warning line on the run's stderr, as the ot builtins do.
+func warn(thread *starlark.Thread, fn *starlark.Builtin, format string, args ...any) {
+	fmt.Fprintf(host.Get(thread).Stderr, "warning: %s: %s\n", fn.Name(), fmt.Sprintf(format, args...))
 }
 
 func compress(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -194,7 +241,13 @@ func compress(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		Barycenter: moe.BarycenterOptions{Init: initExpert, MaxIter: maxIter}, RawKeepPerExpert: rawBudget == "expert"}}
 	c, reps, err := moe.CompressModel(host.Context(thread), m, opt)
 	if err != nil {
-		return nil, host.Errorf(fn, "%v", err)
+		return nil, opErr(fn, err)
+	}
+	for _, r := range reps {
+		// Iterations is 0 for methods without a barycenter.
+		if r.Iterations > 0 && !r.Converged {
+			warn(thread, fn, "layer %d: the barycenter's alignments still changed after max_iter=%d iterations", r.Layer, maxIter)
+		}
 	}
 	host.Get(thread).RecordSetting("moe.compress."+method, map[string]any{"keep": keep, "layers": layers, "init": initExpert, "max_iter": maxIter, "raw_budget": rawBudget})
 	return &Compressed{c: c, reports: reps}, nil
@@ -211,7 +264,7 @@ func load(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 	}
 	c, err := moe.Load(abs)
 	if err != nil {
-		return nil, host.Errorf(fn, "%v", err)
+		return nil, opErr(fn, err)
 	}
 	return &Compressed{c: c}, nil
 }
@@ -282,7 +335,13 @@ func barycenter(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tup
 	}
 	res, err := moe.Barycenter(host.Context(thread), experts, moe.BarycenterOptions{Init: initExpert, MaxIter: maxIter, StopThr: stop})
 	if err != nil {
-		return nil, host.Errorf(fn, "%v", strings.TrimPrefix(err.Error(), "moe: "))
+		return nil, opErr(fn, err)
+	}
+	if !res.Converged {
+		// Not converging means every one of the max_iter >= 1 iterations
+		// ran and recorded a displacement.
+		last := res.Displacement[len(res.Displacement)-1]
+		warn(thread, fn, "no convergence after max_iter=%d iterations: the alignments still changed (last displacement %.3g > stop_thr %g)", maxIter, last, stop)
 	}
 	X := tensor.New(res.X.Rows, res.X.Cols)
 	for i, v := range res.X.Data {
@@ -385,7 +444,7 @@ func (v *Compressed) save(thread *starlark.Thread, fn *starlark.Builtin, args st
 	}
 	n, err := v.c.Save(abs)
 	if err != nil {
-		return nil, host.Errorf(fn, "%v", err)
+		return nil, opErr(fn, err)
 	}
 	return host.Struct("moe.saved", starlark.StringDict{"path": starlark.String(abs), "bytes": starlark.MakeInt64(n)}), nil
 }
@@ -402,7 +461,7 @@ func (v *Compressed) apply(thread *starlark.Thread, fn *starlark.Builtin, args s
 	}
 	out, err := v.c.Apply(m)
 	if err != nil {
-		return nil, host.Errorf(fn, "%v", err)
+		return nil, opErr(fn, err)
 	}
 	return llmb.WrapModel(out), nil
 }

@@ -155,16 +155,45 @@ func Load(path string) (*Container, error) {
 		return nil, fmt.Errorf("moe: %s: %w", path, err)
 	}
 	defer dec.Close()
-	c, err := readContainer(bufio.NewReader(dec))
+	src := &decompressReader{r: dec}
+	c, err := readContainer(bufio.NewReader(src))
 	if err != nil {
+		// A failed decompression shows up in the parser as missing
+		// bytes, so report its cause rather than the parser's message.
+		if src.err != nil {
+			return nil, fmt.Errorf("moe: %s: truncated or not zstd: %w", path, src.err)
+		}
+		if src.n == 0 {
+			return nil, fmt.Errorf("moe: %s: truncated or not zstd: no data after decompression", path)
+		}
 		return nil, fmt.Errorf("moe: %s: %w", path, err)
 	}
 	return c, nil
 }
 
+// decompressReader passes reads through and records the first error other
+// than io.EOF, and the number of bytes read.
+type decompressReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (d *decompressReader) Read(p []byte) (int, error) {
+	k, err := d.r.Read(p)
+	d.n += int64(k)
+	if err != nil && err != io.EOF && d.err == nil {
+		d.err = err
+	}
+	return k, err
+}
+
 func readContainer(r io.Reader) (*Container, error) {
 	magic := make([]byte, len(containerMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != containerMagic {
+	if _, err := io.ReadFull(r, magic); err != nil {
+		return nil, fmt.Errorf("magic: %w", err)
+	}
+	if string(magic) != containerMagic {
 		return nil, fmt.Errorf("not a pare MoE container (magic %q, want %q)", magic, containerMagic)
 	}
 	var n uint32

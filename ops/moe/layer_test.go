@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -201,5 +202,51 @@ func TestLoadRejectsCorruptContainer(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing.moe")); err == nil {
 		t.Error("missing file: got no error")
+	}
+}
+
+// A truncated container or a file that is not zstd at all must report the
+// decompression failure, not a bad magic number from the decoded bytes.
+func TestLoadReportsZstdError(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.moe")
+	experts := plantedExperts(5, 3, 6, 2, 0.1)
+	cl, err := CompressLayer(context.Background(), experts, 2, true, LayerOptions{Method: MethodResMoEUP, Keep: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Container{Method: MethodResMoEUP, Keep: 0.5, Layers: map[int]*CompressedLayer{0: cl}}
+	if _, err := c.Save(good); err != nil {
+		t.Fatal(err)
+	}
+	packed, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		data []byte
+	}{
+		{"truncated to half", packed[:len(packed)/2]},
+		{"truncated to 10 bytes", packed[:10]},
+		{"empty", nil},
+		{"plain text", []byte("this file is not a zstd stream\n")},
+	}
+	for _, tc := range cases {
+		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".moe")
+		if err := os.WriteFile(path, tc.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if err == nil {
+			t.Errorf("%s: got no error", tc.name)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, "truncated or not zstd") || !strings.Contains(msg, path) {
+			t.Errorf("%s: error %q, want the path and \"truncated or not zstd\"", tc.name, msg)
+		}
+		if strings.Contains(err.Error(), "not a pare MoE container") {
+			t.Errorf("%s: error %q blames the container magic", tc.name, err)
+		}
 	}
 }

@@ -272,7 +272,7 @@ func (s *lapSolver) augment(ctx context.Context) error {
 			var j int
 			dmin, j = scanRow(s.c.Row(i), v, dist, pred, h, i)
 			if j < 0 {
-				return fmt.Errorf("ot: LinearAssignment: no finite augmenting path for row %d", f)
+				return fmt.Errorf("cost: no finite augmenting path for row %d", f)
 			}
 			if y[j] < 0 {
 				sink = j
