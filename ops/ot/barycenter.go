@@ -45,14 +45,15 @@ type BarycenterResult struct {
 // potentials with log-sum-exp, so small reg does not underflow; the cost is
 // O(N·n²) exponentials per iteration.
 //
-// These are the iterates of POT 0.8.2's ot.bregman.barycenter with
-// method="sinkhorn_log", whose converged result this matches to 1e-9 (the
-// fixture test, weights 0.3 and 0.7). POT's default method="sinkhorn"
-// starts its scalings from the unweighted geometric mean of the marginals,
-// and its updates keep Σ_k w_k·log u_k at that starting value. With
-// non-uniform weights that value is not 0, the barycenter's optimality
-// condition, so it converges to another histogram (4.0e-3 apart at most
-// on that fixture). With uniform weights the two POT methods agree.
+// These are the log-domain projections of POT 0.8.2's
+// ot.bregman.barycenter with method="sinkhorn_log", whose converged result
+// this matches to 1e-9 (TestBarycenterMatchesPOT, weights 0.3 and 0.7).
+// POT's default method="sinkhorn" starts its scalings u_k from the
+// unweighted geometric mean of the marginals, and its updates keep
+// Σ_k w_k·log u_k at that starting value. The barycenter's optimality
+// condition needs that sum to be 0, which the start gives only for uniform
+// weights. So with other weights that method converges to another
+// histogram (4.0e-3 apart at most on that fixture).
 //
 // The stopping test differs from POT's, which checks the summed standard
 // deviation of the plans' marginals every 10th iteration.
