@@ -143,6 +143,19 @@ func TestOutputPathStaysInOut(t *testing.T) {
 	if err != nil || !strings.HasPrefix(p, s.OutDir) {
 		t.Errorf("OutputPath(plots/a.png) = %q, %v", p, err)
 	}
+
+	// An absolute name is not moved under --out: it is written where it
+	// says when an --allow-write folder holds it, and refused otherwise.
+	allowed := mustResolve(t, t.TempDir())
+	s.Sandbox = &Sandbox{Write: []string{allowed}}
+	want := filepath.Join(allowed, "logs", "q.jsonl")
+	if p, err := s.OutputPath("m.f", want); err != nil || p != want {
+		t.Errorf("OutputPath(%q) = %q, %v, want the same path", want, p, err)
+	}
+	outside := filepath.Join(mustResolve(t, t.TempDir()), "x.jsonl")
+	if p, err := s.OutputPath("m.f", outside); err == nil {
+		t.Errorf("OutputPath(%q) = %q, want a sandbox error", outside, p)
+	}
 }
 
 func TestUnpackArgsFloatAcceptsInt(t *testing.T) {

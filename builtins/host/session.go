@@ -168,8 +168,19 @@ func (s *Session) Inputs() []Input {
 
 // OutputPath returns the absolute path of name under the --out folder,
 // creating the folders between. It fails when the run has no --out, or when
-// name would leave the folder.
+// name would leave the folder. An absolute name is taken as it is and must
+// lie under an --allow-write folder, as WritePath checks.
 func (s *Session) OutputPath(fn, name string) (string, error) {
+	if filepath.IsAbs(name) {
+		p, err := s.WritePath(fn, name)
+		if err != nil {
+			return "", err
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", fmt.Errorf("%s: %w", fn, err)
+		}
+		return p, nil
+	}
 	if s.OutDir == "" {
 		return "", fmt.Errorf("%s: writing %q needs an output folder; run with --out DIR", fn, name)
 	}
