@@ -111,7 +111,7 @@ def main():
             # Test on the next query.
             nq = log[t + 1]
             nt, nr = ents[nq["topic"]], rels[nq["relation"]]
-            pred = {int(Tl[i]) for i in summary if H[i] == nt and R[i] == nr and Tl[i] != nt}
+            pred = {int(Tl[i]) for i in summary if H[i] == nt and R[i] == nr}
             gold = {ents[a] for a in nq["answers"]}
             tp = len(pred & gold)
             p = tp / len(pred) if pred else 0.0

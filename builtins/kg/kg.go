@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -35,29 +36,35 @@ func init() {
 
 Load "head<TAB>relation<TAB>tail" triple files (plain, gzip or zstd, detected
 from the content) into one deduplicated graph. paths is a path or a list of
-paths, or a data-set folder whose train.txt, valid.txt and test.txt are read.
-names is an optional "key<TAB>label" file (FB15k-237 mid2name.txt) giving
-entities readable labels. A malformed line (wrong field count, empty name)
-fails with its file and line; with lenient=True it is skipped and counted in
-the graph's skipped, skipped_by and skipped_examples.`},
+paths, or a data-set folder, which must hold train.txt, valid.txt and
+test.txt. names is an optional "key<TAB>label" file (FB15k-237 mid2name.txt)
+giving entities readable labels. A malformed line (wrong field count, empty
+name) fails with its file and line. With lenient=True it is skipped and
+counted in the graph's skipped, skipped_by and skipped_examples and in
+run.json, and a warning on stderr gives the count. A load without any
+triple fails.`},
 			{Name: "load_ntriples", Fn: loadNTriples, Doc: `load_ntriples(paths, lenient=False)
 
 Load N-Triples files (W3C RDF 1.1; plain, gzip or zstd). IRIs become entity
 names without angle brackets, blank nodes "_:label", literals their quoted
-lexical form with "@lang" or "^^<datatype>". Bad escapes and malformed lines
-fail with file and line unless lenient=True.`},
+lexical form with "@lang" or "^^<datatype>". Bad escapes, relative IRIs and
+malformed lines fail with file and line. lenient=True skips them as
+load_tsv does.`},
 			{Name: "load_wordnet", Fn: loadWordNet, Doc: `load_wordnet(dir, lenient=False)
 
 Load the WordNet 3.0 database files data.noun, data.verb, data.adj and
 data.adv from dir (Debian's wordnet-base installs them in /usr/share/wordnet).
-Every pointer becomes a triple (synset, relation, synset); synsets are named
-"<offset>-<pos>" and labelled with their first lemma.`},
+Every pointer becomes a triple (synset, relation, synset). Synsets are named
+"<offset>-<pos>" with pos n, v, a or r (satellite adjectives are "-a") and
+labelled with their first lemma. A pointer to a synset that no file defines
+fails with file and line; lenient=True skips and counts it.`},
 			{Name: "synthetic", Fn: synthetic, Doc: `synthetic(triples, entities, relations, exponent=2.2, seed=0)
 
 Generate a graph whose expected degrees follow a power law of the given
 exponent (Chung-Lu), with relations drawn with probability proportional to
 1/(rank+1). Duplicate draws collapse, so num_triples may be slightly below
-triples.`},
+triples. Each count must be at most 2^31 - 1 (ids are int32), and sizes
+whose estimated memory exceeds the machine's memory fail.`},
 			{Name: "write_synthetic", Fn: writeSynthetic, Doc: `write_synthetic(name, triples, entities, relations, exponent=2.2, seed=0, compress="")
 
 Write the same triples as synthetic() as a TSV file under --out and return
@@ -73,10 +80,15 @@ Returns a kg.query_log.`},
 
 Write the log as JSONL ({"id", "user", "topic", "relation", "answers"} with
 names) to name under --out and return the path.`},
-			{Name: "load_queries", Fn: loadQueries, Doc: `load_queries(graph, path)
+			{Name: "load_queries", Fn: loadQueries, Doc: `load_queries(graph, path, allow_foreign_answers=False)
 
-Read a JSONL query log. A topic, relation or answer that is not in the graph
-fails with its file and line.`},
+Read a JSONL query log written by save_queries. Each record needs exactly
+the fields id (non-empty, unique), user (int >= 0), topic, relation and
+answers (non-empty, no repeats). A topic, relation or answer that is not in
+the graph, or an answer that is not a tail of (topic, relation, ?) in the
+graph, fails with the file's path and line. allow_foreign_answers=True
+keeps such answers as gold answers that no summary can return, and warns
+with their count.`},
 			{Name: "evaluate", Fn: evaluate, Doc: `evaluate(graph, log, methods=kg.METHODS, ratio=None, count=None, semantics="paper", gamma=0.5, alpha=0.3, hops=1, smoothing=0.5, admit_unqueried=False, trim=False, seed=0, steps=None, plot=None, title="")
 
 Run the online protocol: for each user and method, build the summary from
@@ -84,7 +96,8 @@ q0 and test it on q1 (not averaged), then update with q_t (timed) and test on
 q_{t+1}. The budget is K = floor(ratio * num_triples) or count. semantics
 "paper" follows the APEX² equations, "reference" the reference code (see
 docs/apex.md). steps names a JSONL file of per-step results and plot a PNG
-of F1 and update time over the stream, both under --out; "{ratio}" in
+of F1 and update time over the stream (.png, .svg or .pdf, by extension),
+both under --out; "{ratio}" in
 either name is replaced by ratio_key (or "k<count>"). title prefixes the
 plot titles.
 
@@ -122,6 +135,10 @@ func stringOrList(fn *starlark.Builtin, what string, v starlark.Value) ([]string
 	return l, nil
 }
 
+// dataSetSplits are the files a data-set folder passed to a loader must
+// contain.
+var dataSetSplits = []string{"train.txt", "valid.txt", "test.txt"}
+
 // inputs resolves and records each path; a folder stands for its
 // train.txt, valid.txt and test.txt.
 func inputs(thread *starlark.Thread, fn *starlark.Builtin, paths []string) ([]string, error) {
@@ -133,7 +150,16 @@ func inputs(thread *starlark.Thread, fn *starlark.Builtin, paths []string) ([]st
 			return nil, err
 		}
 		if info, err := os.Stat(abs); err == nil && info.IsDir() {
-			for _, split := range []string{"train.txt", "valid.txt", "test.txt"} {
+			var missing []string
+			for _, split := range dataSetSplits {
+				if _, err := os.Stat(filepath.Join(abs, split)); err != nil {
+					missing = append(missing, split)
+				}
+			}
+			if len(missing) > 0 {
+				return nil, host.Errorf(fn, "paths: folder %s has no %s; a data-set folder needs train.txt, valid.txt and test.txt, or pass the files themselves", p, strings.Join(missing, ", "))
+			}
+			for _, split := range dataSetSplits {
 				f, err := s.OpenInput(fn.Name(), filepath.Join(abs, split))
 				if err != nil {
 					return nil, err
@@ -172,6 +198,7 @@ func loadTSV(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple,
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)
 	}
+	reportSkips(thread, fn, rep, lenient)
 	if names != starlark.None {
 		p, ok := starlark.AsString(names)
 		if !ok {
@@ -206,6 +233,7 @@ func loadNTriples(thread *starlark.Thread, fn *starlark.Builtin, args starlark.T
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)
 	}
+	reportSkips(thread, fn, rep, lenient)
 	return &Graph{g: g, report: rep}, nil
 }
 
@@ -233,7 +261,55 @@ func loadWordNet(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)
 	}
+	reportSkips(thread, fn, rep, lenient)
 	return &Graph{g: g, report: rep}, nil
+}
+
+// warn prints a warning line for the run on stderr.
+func warn(thread *starlark.Thread, fn *starlark.Builtin, format string, args ...any) {
+	fmt.Fprintf(host.Get(thread).Stderr, "warning: %s: %s\n", fn.Name(), fmt.Sprintf(format, args...))
+}
+
+// reportSkips records a lenient load's skip counts in run.json and warns
+// on stderr when lines were skipped.
+func reportSkips(thread *starlark.Thread, fn *starlark.Builtin, rep *kg.LoadReport, lenient bool) {
+	if !lenient {
+		return
+	}
+	host.Get(thread).RecordSetting(fn.Name(), map[string]any{
+		"lenient": true, "files": rep.Files, "lines": rep.Lines, "triples_read": rep.Triples,
+		"skipped": rep.Skipped, "skipped_by": rep.SkippedBy, "skipped_examples": rep.Examples,
+	})
+	if rep.Skipped == 0 {
+		return
+	}
+	first := ""
+	if len(rep.Examples) > 0 {
+		first = "; first: " + rep.Examples[0]
+	}
+	warn(thread, fn, "skipped %d of %d %s as malformed (%s)%s", rep.Skipped, rep.Lines, plural(rep.Lines, "line", "lines"), skipReasons(rep.SkippedBy), first)
+}
+
+// skipReasons lists "reason: count" pairs sorted by reason.
+func skipReasons(by map[string]int) string {
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, by[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// plural returns one when n is 1 and many otherwise.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func synthOptions(fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, extra ...any) (kg.SynthOptions, error) {
@@ -257,6 +333,8 @@ func synthetic(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tupl
 		return nil, err
 	}
 	host.Get(thread).RecordSetting("kg.synthetic", o)
+	// NOTE: the size check compares the estimate with the machine's memory
+	// only, because ops/tensor does not export the --max-memory limit.
 	g, err := kg.Synthesize(host.Context(thread), o)
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)
@@ -366,7 +444,8 @@ func saveQueries(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 func loadQueries(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var g *Graph
 	var path string
-	if err := host.UnpackArgs(fn.Name(), args, kwargs, "graph", &g, "path", &path); err != nil {
+	var opt kg.ReadQueriesOptions
+	if err := host.UnpackArgs(fn.Name(), args, kwargs, "graph", &g, "path", &path, "allow_foreign_answers?", &opt.AllowForeignAnswers); err != nil {
 		return nil, err
 	}
 	abs, err := host.Get(thread).OpenInput(fn.Name(), path)
@@ -378,9 +457,19 @@ func loadQueries(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 		return nil, host.Errorf(fn, "%v", err)
 	}
 	defer f.Close()
-	qs, err := kg.ReadQueries(f, path, g.g)
+	qs, rep, err := kg.ReadQueries(f, abs, g.g, opt)
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)
+	}
+	if opt.AllowForeignAnswers {
+		host.Get(thread).RecordSetting(fn.Name(), map[string]any{
+			"file": abs, "records": rep.Records, "allow_foreign_answers": true,
+			"foreign_answers": rep.ForeignAnswers, "foreign_examples": rep.ForeignExamples,
+		})
+	}
+	if rep.ForeignAnswers > 0 {
+		warn(thread, fn, "kept %d gold %s that no summary can return, because %s not a tail of its (topic, relation, ?) in the graph; first: %s",
+			rep.ForeignAnswers, plural(rep.ForeignAnswers, "answer", "answers"), plural(rep.ForeignAnswers, "it is", "each is"), rep.ForeignExamples[0])
 	}
 	// Group by user, keeping file order within each user.
 	var logs [][]kg.Query
@@ -446,7 +535,7 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	}
 	for u, l := range log.logs {
 		if len(l) < 3 {
-			return nil, host.Errorf(fn, "log: user %d has %d queries, want at least 3", u, len(l))
+			return nil, host.Errorf(fn, "log: user %d has %s, want at least 3", u, kg.Count(len(l), "query", "queries"))
 		}
 	}
 
@@ -474,6 +563,9 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	if plotName != starlark.None {
 		if plotPath, err = outputName(s, fn, "plot", plotName, nameKey); err != nil {
 			return nil, err
+		}
+		if _, err := online.PlotFormat(plotPath); err != nil {
+			return nil, host.Errorf(fn, "plot: got %q, want a file name ending in .png, .svg or .pdf", plotName.(starlark.String).GoString())
 		}
 	}
 

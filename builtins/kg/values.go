@@ -186,7 +186,7 @@ func (q *QueryLog) String() string {
 	for _, l := range q.logs {
 		n += len(l)
 	}
-	return fmt.Sprintf("kg.query_log(%d users, %d queries)", len(q.logs), n)
+	return fmt.Sprintf("kg.query_log(%s, %s)", kg.Count(len(q.logs), "user", "users"), kg.Count(n, "query", "queries"))
 }
 func (q *QueryLog) Type() string          { return "kg.query_log" }
 func (q *QueryLog) Freeze()               {}

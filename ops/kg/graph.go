@@ -208,5 +208,5 @@ func (g *Graph) MemoryBytes() int64 {
 
 // String summarises the graph's size.
 func (g *Graph) String() string {
-	return fmt.Sprintf("kg.Graph(%d entities, %d relations, %d triples)", g.NumEntities(), g.NumRelations(), g.NumTriples())
+	return fmt.Sprintf("kg.Graph(%s, %s, %s)", Count(g.NumEntities(), "entity", "entities"), Count(g.NumRelations(), "relation", "relations"), Count(g.NumTriples(), "triple", "triples"))
 }

@@ -15,11 +15,19 @@ import (
 
 const toyTSV = "a\tr1\tb\na\tr1\tc\nb\tr2\tc\nc\tr2\td\nd\tr1\te\na\tr1\tb\r\n\na\tr2\tb\n"
 
+// toySelfLoopTSV is toyTSV with the self-loop (a, r1, a).
+const toySelfLoopTSV = toyTSV + "a\tr1\ta\n"
+
 func readToy(t *testing.T) *Graph {
+	t.Helper()
+	return readTSVText(t, toyTSV)
+}
+
+func readTSVText(t *testing.T, text string) *Graph {
 	t.Helper()
 	b := NewBuilder()
 	rep := &LoadReport{}
-	if err := ReadTSV(context.Background(), strings.NewReader(toyTSV), "toy.tsv", b, LoadOptions{}, rep); err != nil {
+	if err := ReadTSV(context.Background(), strings.NewReader(text), "toy.tsv", b, LoadOptions{}, rep); err != nil {
 		t.Fatal(err)
 	}
 	g, err := b.Build()
@@ -193,6 +201,11 @@ _:n1 <http://x/q> "5"^^<http://www.w3.org/2001/XMLSchema#int> .
 		{"literal subject", `"s" <http://x/p> <http://x/b> .`, "bad term"},
 		{"space in IRI", `<http://x/a b> <http://x/p> <http://x/b> .`, "bad IRI"},
 		{"empty IRI", `<> <http://x/p> <http://x/b> .`, "empty name"},
+		{"relative subject", `<rel> <http://x/p> <http://x/b> .`, "relative IRI"},
+		{"relative predicate", `<http://x/a> <p> <http://x/b> .`, "relative IRI"},
+		{"relative object", `<http://x/a> <http://x/p> <../b> .`, "relative IRI"},
+		{"scheme starts with digit", `<http://x/a> <http://x/p> <1x:b> .`, "relative IRI"},
+		{"relative datatype", `<http://x/a> <http://x/p> "5"^^<int> .`, "relative IRI"},
 		{"unclosed literal", `<http://x/a> <http://x/p> "abc .`, "bad literal"},
 		{"missing object", `<http://x/a> <http://x/p>`, "missing term"},
 		{"trailing text", `<http://x/a> <http://x/p> <http://x/b> . x`, "trailing text"},

@@ -37,7 +37,7 @@ type LoadReport struct {
 
 // String summarises the report in one line, reasons sorted by name.
 func (r *LoadReport) String() string {
-	s := fmt.Sprintf("%d lines, %d triples read, %d lines skipped", r.Lines, r.Triples, r.Skipped)
+	s := fmt.Sprintf("%s, %s read, %s skipped", Count(r.Lines, "line", "lines"), Count(r.Triples, "triple", "triples"), Count(r.Skipped, "line", "lines"))
 	if len(r.SkippedBy) > 0 {
 		keys := make([]string, 0, len(r.SkippedBy))
 		for k := range r.SkippedBy {

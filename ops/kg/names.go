@@ -71,3 +71,12 @@ func LoadNames(ctx context.Context, path string, g *Graph, opt LoadOptions) (set
 	})
 	return set, unknown, rep, err
 }
+
+// Count formats n with the singular noun one when n is 1 and the plural
+// many otherwise, as in "1 relation" and "237 relations".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

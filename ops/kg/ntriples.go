@@ -63,7 +63,7 @@ func LoadNTriples(ctx context.Context, paths []string, opt LoadOptions) (*Graph,
 			return nil, rep, err
 		}
 	}
-	g, err := b.Build()
+	g, err := buildLoaded(b, rep)
 	return g, rep, err
 }
 
@@ -153,11 +153,17 @@ func (p *ntParser) term(k int, literal bool) ([]byte, *ntError) {
 }
 
 func (p *ntParser) iri(out []byte) ([]byte, *ntError) {
+	start, open := len(out), p.i
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		switch {
 		case c == '>':
 			p.i++
+			// An empty IRI is reported as an empty name by term.
+			if len(out) > start && !hasScheme(out[start:]) {
+				p.i = open
+				return nil, p.fail("relative IRI", "IRI <%s> has no scheme; N-Triples requires absolute IRIs such as <http://example.org/x>", out[start:])
+			}
 			return out, nil
 		case c == '\\':
 			var err *ntError
@@ -172,6 +178,23 @@ func (p *ntParser) iri(out []byte) ([]byte, *ntError) {
 		}
 	}
 	return nil, p.fail("bad IRI", "missing closing '>'")
+}
+
+// hasScheme reports whether iri starts with an IRI scheme and a colon
+// (RFC 3987: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"), which makes
+// it absolute.
+func hasScheme(iri []byte) bool {
+	for i, c := range iri {
+		switch {
+		case c == ':':
+			return i > 0
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func (p *ntParser) blank(out []byte) ([]byte, *ntError) {

@@ -2,11 +2,13 @@ package kg
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"sort"
 )
 
@@ -22,12 +24,15 @@ type Query struct {
 
 // Answer appends to dst the answers of (topic, relation, ?) on a triple
 // subset: the tails of the triples in subset with that head and relation,
-// excluding the topic itself, sorted and without repeats. Only forward
-// edges count.
+// sorted and without repeats. Only forward edges count. The topic itself is
+// an answer when its self-loop (topic, relation, topic) is in the subset, so
+// that answers on the full graph equal the gold answers of NewQuery. The
+// reference code drops the topic from the predicted answers but keeps it in
+// the gold set, so such an answer can never score there.
 func Answer(dst []int32, g *Graph, subset []int32, topic, relation int32) []int32 {
 	start := len(dst)
 	for _, i := range subset {
-		if g.head[i] == topic && g.rel[i] == relation && g.tail[i] != topic {
+		if g.head[i] == topic && g.rel[i] == relation {
 			dst = append(dst, g.tail[i])
 		}
 	}
@@ -52,6 +57,16 @@ type queryRecord struct {
 	Answers  []string `json:"answers"`
 }
 
+// queryInput is queryRecord as read, with pointers to tell a missing field
+// from a zero value.
+type queryInput struct {
+	ID       *string   `json:"id"`
+	User     *int      `json:"user"`
+	Topic    *string   `json:"topic"`
+	Relation *string   `json:"relation"`
+	Answers  *[]string `json:"answers"`
+}
+
 // WriteQueries writes one JSON object per line:
 // {"id", "user", "topic", "relation", "answers"} with entity and relation
 // names.
@@ -70,46 +85,129 @@ func WriteQueries(w io.Writer, g *Graph, qs []Query) error {
 	return bw.Flush()
 }
 
-// ReadQueries reads a JSONL query log written by WriteQueries. A line that is
-// not such an object, or that names an entity or relation absent from g, is
-// an error naming file and line. Answers are kept as stored (they are the
-// gold set) and sorted by id.
-func ReadQueries(r io.Reader, file string, g *Graph) ([]Query, error) {
+// ReadQueriesOptions controls how ReadQueries treats gold answers that the
+// graph does not give.
+type ReadQueriesOptions struct {
+	// AllowForeignAnswers keeps a gold answer that is an entity of the graph
+	// but not a tail of (topic, relation, ?) on it, and counts it in
+	// QueryReport.ForeignAnswers. By default such an answer is an error. No
+	// summary of the graph can return it, so it always counts as a miss.
+	AllowForeignAnswers bool
+}
+
+// QueryReport counts what ReadQueries read.
+type QueryReport struct {
+	Records int
+	// ForeignAnswers counts the kept gold answers that are not tails of
+	// their (topic, relation, ?) on the graph, and ForeignExamples quotes
+	// the first few as "file:line: ...".
+	ForeignAnswers  int
+	ForeignExamples []string
+}
+
+// ReadQueries reads a JSONL query log written by WriteQueries. Every record
+// needs all five fields and no others: a non-empty id unique in the file, a
+// user >= 0, a topic and relation of g, and a non-empty list of distinct
+// answers, each an entity of g and, unless opt.AllowForeignAnswers, a tail
+// of (topic, relation, ?) on g. Any other record is an error naming file and
+// line. Answers are kept as stored (they are the gold set) and sorted by id.
+func ReadQueries(r io.Reader, file string, g *Graph, opt ReadQueriesOptions) ([]Query, *QueryReport, error) {
 	lr := newLineReader(r, file)
+	rep := &QueryReport{}
+	ids := map[string]int{}
 	var qs []Query
+	var tails []int32
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
-			return qs, nil
+			return qs, rep, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, rep, err
 		}
-		if len(line) == 0 {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var rec queryRecord
-		if err := json.Unmarshal(line, &rec); err != nil {
-			return nil, fmt.Errorf("%s:%d: invalid query record: %w", file, lr.line, err)
+		fail := func(format string, args ...any) error {
+			return fmt.Errorf("%s:%d: %s", file, lr.line, fmt.Sprintf(format, args...))
 		}
-		q := Query{ID: rec.ID, User: rec.User}
+		rec, err := decodeQueryRecord(line)
+		if err != nil {
+			return nil, rep, fail("invalid query record: %v", err)
+		}
+		if prev, ok := ids[*rec.ID]; ok {
+			return nil, rep, fail("id %q repeats the record of line %d", *rec.ID, prev)
+		}
+		ids[*rec.ID] = lr.line
+		q := Query{ID: *rec.ID, User: *rec.User}
 		var ok bool
-		if q.Topic, ok = g.Entities().Lookup(rec.Topic); !ok {
-			return nil, fmt.Errorf("%s:%d: topic %q is not an entity of the graph", file, lr.line, rec.Topic)
+		if q.Topic, ok = g.Entities().Lookup(*rec.Topic); !ok {
+			return nil, rep, fail("topic %q is not an entity of the graph", *rec.Topic)
 		}
-		if q.Relation, ok = g.Relations().Lookup(rec.Relation); !ok {
-			return nil, fmt.Errorf("%s:%d: relation %q is not a relation of the graph", file, lr.line, rec.Relation)
+		if q.Relation, ok = g.Relations().Lookup(*rec.Relation); !ok {
+			return nil, rep, fail("relation %q is not a relation of the graph", *rec.Relation)
 		}
-		for _, a := range rec.Answers {
+		tails = g.Tails(tails[:0], q.Topic, q.Relation)
+		for _, a := range *rec.Answers {
 			e, ok := g.Entities().Lookup(a)
 			if !ok {
-				return nil, fmt.Errorf("%s:%d: answer %q is not an entity of the graph", file, lr.line, a)
+				return nil, rep, fail("answer %q is not an entity of the graph", a)
+			}
+			if _, found := slices.BinarySearch(tails, e); !found {
+				msg := fmt.Sprintf("answer %q is not a tail of (%s, %s, ?) in the graph", a, *rec.Topic, *rec.Relation)
+				if !opt.AllowForeignAnswers {
+					return nil, rep, fail("%s; pass allow_foreign_answers=True to keep it as a gold answer no summary can return", msg)
+				}
+				rep.ForeignAnswers++
+				if len(rep.ForeignExamples) < 10 {
+					rep.ForeignExamples = append(rep.ForeignExamples, fail("%s", msg).Error())
+				}
 			}
 			q.Answers = append(q.Answers, e)
 		}
-		sort.Slice(q.Answers, func(i, j int) bool { return q.Answers[i] < q.Answers[j] })
+		slices.Sort(q.Answers)
+		for i := 1; i < len(q.Answers); i++ {
+			if q.Answers[i] == q.Answers[i-1] {
+				return nil, rep, fail("answer %q is listed twice", g.EntityName(q.Answers[i]))
+			}
+		}
+		rep.Records++
 		qs = append(qs, q)
 	}
+}
+
+// decodeQueryRecord parses one JSONL line strictly: one object with exactly
+// the fields of queryRecord, each present and valid.
+func decodeQueryRecord(line []byte) (*queryInput, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	var rec queryInput
+	if err := dec.Decode(&rec); err != nil {
+		return nil, err
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); err != io.EOF {
+		return nil, fmt.Errorf("unexpected data after the JSON object")
+	}
+	switch {
+	case rec.ID == nil:
+		return nil, fmt.Errorf("missing field \"id\"")
+	case *rec.ID == "":
+		return nil, fmt.Errorf("id: got \"\", want a non-empty string")
+	case rec.User == nil:
+		return nil, fmt.Errorf("missing field \"user\"")
+	case *rec.User < 0:
+		return nil, fmt.Errorf("user: got %d, want an int >= 0", *rec.User)
+	case rec.Topic == nil:
+		return nil, fmt.Errorf("missing field \"topic\"")
+	case rec.Relation == nil:
+		return nil, fmt.Errorf("missing field \"relation\"")
+	case rec.Answers == nil:
+		return nil, fmt.Errorf("missing field \"answers\"")
+	case len(*rec.Answers) == 0:
+		return nil, fmt.Errorf("answers: got [], want at least one answer")
+	}
+	return &rec, nil
 }
 
 // NewQuery builds the query (topic, relation, ?) with its answers on g. It
@@ -165,7 +263,7 @@ func Simulate(ctx context.Context, g *Graph, opt SimulateOptions) ([][]Query, er
 	}
 	heads := g.Heads(nil)
 	if len(heads) < opt.Topics {
-		return nil, fmt.Errorf("kg: simulate: %d topics requested but the graph has %d head entities", opt.Topics, len(heads))
+		return nil, fmt.Errorf("kg: simulate: %s requested but the graph has %s", Count(opt.Topics, "topic", "topics"), Count(len(heads), "head entity", "head entities"))
 	}
 	per := (opt.Queries + opt.Topics - 1) / opt.Topics
 	logs := make([][]Query, opt.Users)

@@ -74,7 +74,7 @@ func TestQueriesJSONL(t *testing.T) {
 	if err := WriteQueries(&buf, g, []Query{q1, q2}); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ReadQueries(&buf, "log.jsonl", g)
+	back, _, err := ReadQueries(&buf, "log.jsonl", g, ReadQueriesOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,17 +83,40 @@ func TestQueriesJSONL(t *testing.T) {
 	}
 
 	bad := []struct{ name, input, want string }{
-		{"unknown topic", `{"id":"x","topic":"zz","relation":"r1","answers":[]}`, `log.jsonl:2: topic "zz" is not an entity`},
-		{"unknown relation", `{"id":"x","topic":"a","relation":"r9","answers":[]}`, `log.jsonl:2: relation "r9" is not a relation`},
-		{"unknown answer", `{"id":"x","topic":"a","relation":"r1","answers":["q"]}`, `log.jsonl:2: answer "q" is not an entity`},
+		{"unknown topic", `{"id":"x","user":0,"topic":"zz","relation":"r1","answers":["b"]}`, `log.jsonl:2: topic "zz" is not an entity`},
+		{"unknown relation", `{"id":"x","user":0,"topic":"a","relation":"r9","answers":["b"]}`, `log.jsonl:2: relation "r9" is not a relation`},
+		{"unknown answer", `{"id":"x","user":0,"topic":"a","relation":"r1","answers":["q"]}`, `log.jsonl:2: answer "q" is not an entity`},
 		{"not json", `{"id":`, `log.jsonl:2: invalid query record`},
+		{"empty answers", `{"id":"x","user":0,"topic":"a","relation":"r1","answers":[]}`, `log.jsonl:2: invalid query record: answers: got []`},
+		{"null answers", `{"id":"x","user":0,"topic":"a","relation":"r1","answers":null}`, `log.jsonl:2: invalid query record: missing field "answers"`},
+		{"negative user", `{"id":"x","user":-1,"topic":"a","relation":"r1","answers":["b"]}`, `log.jsonl:2: invalid query record: user: got -1`},
+		{"missing id", `{"user":0,"topic":"a","relation":"r1","answers":["b"]}`, `missing field "id"`},
+		{"empty id", `{"id":"","user":0,"topic":"a","relation":"r1","answers":["b"]}`, `id: got ""`},
+		{"missing user", `{"id":"x","topic":"a","relation":"r1","answers":["b"]}`, `missing field "user"`},
+		{"missing topic", `{"id":"x","user":0,"relation":"r1","answers":["b"]}`, `missing field "topic"`},
+		{"missing relation", `{"id":"x","user":0,"topic":"a","answers":["b"]}`, `missing field "relation"`},
+		{"missing answers", `{"id":"x","user":0,"topic":"a","relation":"r1"}`, `missing field "answers"`},
+		{"unknown field", `{"id":"x","user":0,"topic":"a","relation":"r1","answers":["b"],"extra":1}`, `unknown field "extra"`},
+		{"trailing data", `{"id":"x","user":0,"topic":"a","relation":"r1","answers":["b"]} 7`, `unexpected data after`},
+		{"repeated id", `{"id":"ok","user":0,"topic":"a","relation":"r1","answers":["b"]}`, `log.jsonl:2: id "ok" repeats the record of line 1`},
+		{"repeated answer", `{"id":"x","user":0,"topic":"a","relation":"r1","answers":["b","b"]}`, `answer "b" is listed twice`},
+		{"answer not a tail", `{"id":"x","user":0,"topic":"a","relation":"r1","answers":["d"]}`, `log.jsonl:2: answer "d" is not a tail of (a, r1, ?)`},
 	}
 	for _, tc := range bad {
-		input := `{"id":"ok","topic":"a","relation":"r1","answers":["b"]}` + "\n" + tc.input + "\n"
-		_, err := ReadQueries(strings.NewReader(input), "log.jsonl", g)
+		input := `{"id":"ok","user":0,"topic":"a","relation":"r1","answers":["b"]}` + "\n" + tc.input + "\n"
+		_, _, err := ReadQueries(strings.NewReader(input), "log.jsonl", g, ReadQueriesOptions{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", tc.name, err, tc.want)
 		}
+	}
+
+	foreign := `{"id":"x","user":0,"topic":"a","relation":"r1","answers":["b","d"]}` + "\n"
+	qs, rep, err := ReadQueries(strings.NewReader(foreign), "log.jsonl", g, ReadQueriesOptions{AllowForeignAnswers: true})
+	if err != nil {
+		t.Fatalf("foreign answer allowed: %v", err)
+	}
+	if rep.ForeignAnswers != 1 || len(qs) != 1 || len(qs[0].Answers) != 2 {
+		t.Errorf("foreign answer allowed: got %d foreign answers, queries %+v; want 1 foreign answer kept among 2", rep.ForeignAnswers, qs)
 	}
 	if _, err := NewQuery(g, id(t, g, "e"), r1); err == nil || !strings.Contains(err.Error(), "has no answer") {
 		t.Errorf("query without answers: got %v", err)
@@ -156,5 +179,28 @@ func TestBudget(t *testing.T) {
 		if err != nil || k != tc.want {
 			t.Errorf("ratio %g count %d: got %d, %v, want %d", tc.ratio, tc.count, k, err, tc.want)
 		}
+	}
+}
+
+func TestAnswerSelfLoop(t *testing.T) {
+	g := readTSVText(t, toySelfLoopTSV)
+	a, b, c := id(t, g, "a"), id(t, g, "b"), id(t, g, "c")
+	r1, _ := g.Relations().Lookup("r1")
+	all := make([]int32, g.NumTriples())
+	for i := range all {
+		all[i] = int32(i)
+	}
+	q, err := NewQuery(g, a, r1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int32{a, b, c}; !reflect.DeepEqual(q.Answers, want) {
+		t.Errorf("gold answers: got %v, want %v", q.Answers, want)
+	}
+	if got := Answer(nil, g, all, a, r1); !reflect.DeepEqual(got, q.Answers) {
+		t.Errorf("answers on the full graph: got %v, want the gold answers %v", got, q.Answers)
+	}
+	if got, want := Answer(nil, g, []int32{g.Find(a, r1, a)}, a, r1), []int32{a}; !reflect.DeepEqual(got, want) {
+		t.Errorf("answers on the self-loop alone: got %v, want %v", got, want)
 	}
 }

@@ -30,10 +30,10 @@ func Budget(g *Graph, ratio float64, count int) (int, error) {
 		k = int(math.Floor(ratio * float64(g.NumTriples())))
 	}
 	if k < 1 {
-		return 0, fmt.Errorf("kg: budget of %d triples (ratio %g of %d triples) is empty; use a larger ratio or count", k, ratio, g.NumTriples())
+		return 0, fmt.Errorf("kg: budget of %s (ratio %g of %s) is empty; use a larger ratio or count", Count(k, "triple", "triples"), ratio, Count(g.NumTriples(), "triple", "triples"))
 	}
 	if k > g.NumTriples() {
-		return 0, fmt.Errorf("kg: budget of %d triples is larger than the graph's %d triples", k, g.NumTriples())
+		return 0, fmt.Errorf("kg: budget of %s is larger than the graph's %s", Count(k, "triple", "triples"), Count(g.NumTriples(), "triple", "triples"))
 	}
 	return k, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // ReadTSV adds the triples of r, one "head<TAB>relation<TAB>tail" per line,
@@ -68,7 +69,7 @@ func LoadTSV(ctx context.Context, paths []string, opt LoadOptions) (*Graph, *Loa
 			return nil, rep, err
 		}
 	}
-	g, err := b.Build()
+	g, err := buildLoaded(b, rep)
 	return g, rep, err
 }
 
@@ -84,4 +85,17 @@ func readFile(path string, rep *LoadReport, read func(io.Reader) error) error {
 		err = fmt.Errorf("kg: closing %s: %w", path, cerr)
 	}
 	return err
+}
+
+// buildLoaded builds the graph a loader read, and rejects an empty one: a
+// graph without triples cannot be summarized or queried.
+func buildLoaded(b *Builder, rep *LoadReport) (*Graph, error) {
+	if b.Len() == 0 {
+		msg := fmt.Sprintf("kg: no triples in %s (%s read", strings.Join(rep.Files, ", "), Count(rep.Lines, "line", "lines"))
+		if rep.Skipped > 0 {
+			msg += fmt.Sprintf(", %d of them skipped as malformed", rep.Skipped)
+		}
+		return nil, errors.New(msg + "); want at least one triple")
+	}
+	return b.Build()
 }

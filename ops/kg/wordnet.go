@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sort"
 	"strconv"
 )
 
@@ -40,8 +41,15 @@ var wordNetPOS = map[string]string{"n": "n", "v": "v", "a": "a", "s": "a", "r": 
 // (synset, pointer relation, target synset). A synset is named
 // "<8-digit offset>-<pos>" (pos n, v, a or r), since offsets repeat across
 // files, and labelled with its first lemma. Lines starting with two spaces
-// (the license header) are skipped. It returns the number of pointers read.
+// (the license header) are skipped. Pointers may name synsets of the other
+// files, so it does not check that targets exist. LoadWordNet does.
 func ReadWordNetData(ctx context.Context, r io.Reader, file, pos string, b *Builder, opt LoadOptions, rep *LoadReport) error {
+	return readWordNetData(ctx, r, file, pos, b, opt, rep, nil)
+}
+
+// readWordNetData is ReadWordNetData that, when refs is not nil, records
+// defined synsets and pointer targets in it.
+func readWordNetData(ctx context.Context, r io.Reader, file, pos string, b *Builder, opt LoadOptions, rep *LoadReport, refs *synsetRefs) error {
 	lr := newLineReader(r, file)
 	var name, target []byte
 	for {
@@ -66,7 +74,10 @@ func ReadWordNetData(ctx context.Context, r io.Reader, file, pos string, b *Buil
 		if len(line) == 0 || bytes.HasPrefix(line, []byte("  ")) {
 			continue
 		}
-		if detail := parseWordNetLine(line, pos, b, &name, &target, rep); detail != "" {
+		if refs != nil {
+			refs.file, refs.line = file, lr.line
+		}
+		if detail := parseWordNetLine(line, pos, b, &name, &target, rep, refs); detail != "" {
 			e := &LineError{File: file, Line: lr.line, Reason: "bad synset line", Detail: detail}
 			if err := rep.reject(opt, e); err != nil {
 				return err
@@ -78,7 +89,7 @@ func ReadWordNetData(ctx context.Context, r io.Reader, file, pos string, b *Buil
 // parseWordNetLine parses one synset line and adds its pointers. It returns
 // a description of the problem for a malformed line, or "". Nothing is added
 // for a malformed line.
-func parseWordNetLine(line []byte, pos string, b *Builder, name, target *[]byte, rep *LoadReport) string {
+func parseWordNetLine(line []byte, pos string, b *Builder, name, target *[]byte, rep *LoadReport, refs *synsetRefs) string {
 	data, _, _ := bytes.Cut(line, []byte(" | "))
 	f := bytes.Fields(data)
 	if len(f) < 4 {
@@ -93,7 +104,7 @@ func parseWordNetLine(line []byte, pos string, b *Builder, name, target *[]byte,
 	}
 	i := 4 + 2*int(words)
 	if i >= len(f) {
-		return fmt.Sprintf("line ends inside its %d words", words)
+		return fmt.Sprintf("line ends inside its %s", Count(int(words), "word", "words"))
 	}
 	lemma := f[4]
 	ptrs, err := strconv.Atoi(string(f[i]))
@@ -102,7 +113,7 @@ func parseWordNetLine(line []byte, pos string, b *Builder, name, target *[]byte,
 	}
 	i++
 	if i+4*ptrs > len(f) {
-		return fmt.Sprintf("line ends inside its %d pointers", ptrs)
+		return fmt.Sprintf("line ends inside its %s", Count(ptrs, "pointer", "pointers"))
 	}
 	for k := 0; k < ptrs; k++ {
 		p := f[i+4*k : i+4*k+4]
@@ -117,15 +128,129 @@ func parseWordNetLine(line []byte, pos string, b *Builder, name, target *[]byte,
 	*name = append(append(append((*name)[:0], f[0]...), '-'), pos...)
 	src := b.Entities().Intern(*name)
 	b.Entities().SetLabel(src, string(lemma))
+	refs.define(src)
 	for k := 0; k < ptrs; k++ {
 		p := f[i+4*k : i+4*k+4]
 		*target = append(append(append((*target)[:0], p[1]...), '-'), wordNetPOS[string(p[2])]...)
 		t := b.Entities().Intern(*target)
 		r := b.Relations().InternString(wordNetRelations[string(p[0])])
+		refs.point(t, b.Len())
 		b.AddIDs(src, r, t)
 		rep.Triples++
 	}
 	return ""
+}
+
+// synsetRefs tracks which synsets have a line of their own and which
+// pointers name a synset not defined yet, so that LoadWordNet can find
+// pointers to synsets that no data file defines. Its methods do nothing on
+// a nil receiver.
+type synsetRefs struct {
+	defined    []bool
+	file       string // position of the line being parsed
+	line       int
+	pending    map[int32][]pointerRef // undefined target -> pointers to it
+	numPending int
+}
+
+// pointerRef is one pointer to a synset not yet defined: the index of its
+// triple in the builder and the line it came from.
+type pointerRef struct {
+	triple int
+	file   string
+	line   int
+}
+
+func (s *synsetRefs) grow(id int32) {
+	for len(s.defined) <= int(id) {
+		s.defined = append(s.defined, false)
+	}
+}
+
+func (s *synsetRefs) define(id int32) {
+	if s == nil {
+		return
+	}
+	s.grow(id)
+	s.defined[id] = true
+	s.numPending -= len(s.pending[id])
+	delete(s.pending, id)
+}
+
+func (s *synsetRefs) point(target int32, triple int) {
+	if s == nil {
+		return
+	}
+	s.grow(target)
+	if s.defined[target] {
+		return
+	}
+	if s.pending == nil {
+		s.pending = map[int32][]pointerRef{}
+	}
+	s.pending[target] = append(s.pending[target], pointerRef{triple, s.file, s.line})
+	s.numPending++
+}
+
+// dropDangling handles pointers to synsets that no file defined. In strict
+// mode the first such pointer (in file order) is an error. In lenient mode
+// each is skipped and counted in rep, and the builder is rebuilt without
+// the missing synsets, keeping the order of first appearance of the rest.
+func (s *synsetRefs) dropDangling(b *Builder, opt LoadOptions, rep *LoadReport) (*Builder, error) {
+	if s.numPending == 0 {
+		return b, nil
+	}
+	var refs []pointerRef
+	names := map[int]string{}
+	for target, rs := range s.pending {
+		for _, r := range rs {
+			refs = append(refs, r)
+			names[r.triple] = b.Entities().Name(target)
+		}
+	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i].triple < refs[j].triple })
+
+	drop := make(map[int]bool, len(refs))
+	for _, r := range refs {
+		e := &LineError{File: r.file, Line: r.line, Reason: "pointer to missing synset",
+			Detail: fmt.Sprintf("synset %s is not defined in any data file", names[r.triple])}
+		if err := rep.reject(opt, e); err != nil {
+			return nil, err
+		}
+		rep.Triples--
+		drop[r.triple] = true
+	}
+
+	// Rebuild the dictionaries without the missing synsets, and without
+	// relations left with no triple.
+	nb := NewBuilder()
+	entityID := make([]int32, b.Entities().Len())
+	for id := range entityID {
+		entityID[id] = -1
+		if _, missing := s.pending[int32(id)]; missing {
+			continue
+		}
+		entityID[id] = nb.Entities().InternString(b.Entities().Name(int32(id)))
+		if label := b.Entities().Label(int32(id)); label != b.Entities().Name(int32(id)) {
+			nb.Entities().SetLabel(entityID[id], label)
+		}
+	}
+
+	relationID := make([]int32, b.Relations().Len())
+	for i := range relationID {
+		relationID[i] = -1
+	}
+	nb.Grow(b.Len() - len(drop))
+	for i, t := range b.triples {
+		if drop[i] {
+			continue
+		}
+		if relationID[t.Relation] < 0 {
+			relationID[t.Relation] = nb.Relations().InternString(b.Relations().Name(t.Relation))
+		}
+		nb.AddIDs(entityID[t.Head], relationID[t.Relation], entityID[t.Tail])
+	}
+	return nb, nil
 }
 
 func isDigits(b []byte, n int) bool {
@@ -148,13 +273,18 @@ func isDigits(b []byte, n int) bool {
 func LoadWordNet(ctx context.Context, dir string, opt LoadOptions) (*Graph, *LoadReport, error) {
 	b := NewBuilder()
 	rep := &LoadReport{}
+	refs := &synsetRefs{}
 	for _, wf := range WordNetFiles {
 		p := filepath.Join(dir, wf.File)
 		pos := wf.POS
-		if err := readFile(p, rep, func(r io.Reader) error { return ReadWordNetData(ctx, r, p, pos, b, opt, rep) }); err != nil {
+		if err := readFile(p, rep, func(r io.Reader) error { return readWordNetData(ctx, r, p, pos, b, opt, rep, refs) }); err != nil {
 			return nil, rep, err
 		}
 	}
-	g, err := b.Build()
+	b, err := refs.dropDangling(b, opt, rep)
+	if err != nil {
+		return nil, rep, err
+	}
+	g, err := buildLoaded(b, rep)
 	return g, rep, err
 }

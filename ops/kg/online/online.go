@@ -104,7 +104,7 @@ func Score(predicted, gold []int32) (precision, recall, f1 float64) {
 func Run(ctx context.Context, g *kg.Graph, logs [][]kg.Query, methods []Factory, opt Options) ([]Result, error) {
 	for u, log := range logs {
 		if len(log) < 3 {
-			return nil, fmt.Errorf("online: user %d has %d queries, want at least 3", u, len(log))
+			return nil, fmt.Errorf("online: user %d has %s, want at least 3", u, kg.Count(len(log), "query", "queries"))
 		}
 	}
 	results := make([]Result, len(methods))

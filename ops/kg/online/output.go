@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
 	"pare/ops/store"
 )
@@ -105,17 +106,39 @@ func PlotStream(path, title string, results []Result, window int) error {
 	f1.Add(plotter.NewGrid())
 	tm.Add(plotter.NewGrid())
 
-	img := vgImage(f1, tm)
+	format, err := PlotFormat(path)
+	if err != nil {
+		return err
+	}
+	img, err := stackPlots(format, f1, tm)
+	if err != nil {
+		return err
+	}
 	return store.WriteFileAtomic(path, func(w io.Writer) error {
 		_, err := img.WriteTo(w)
 		return err
 	})
 }
 
-// vgImage lays the plots out in one column on a PNG canvas.
-func vgImage(plots ...*plot.Plot) *vgimg.PngCanvas {
+// PlotFormat returns the image format of a plot file from its extension:
+// "png", "svg" or "pdf" (case-insensitive), or an error naming the path.
+func PlotFormat(path string) (string, error) {
+	ext := filepath.Ext(path)
+	switch format := strings.ToLower(strings.TrimPrefix(ext, ".")); format {
+	case "png", "svg", "pdf":
+		return format, nil
+	}
+	return "", fmt.Errorf("plot %s: unsupported extension %q; use .png, .svg or .pdf", path, ext)
+}
+
+// stackPlots lays the plots out in one column on a canvas of the given
+// format.
+func stackPlots(format string, plots ...*plot.Plot) (vg.CanvasWriterTo, error) {
 	const w, rowH = 8 * vg.Inch, 4 * vg.Inch
-	img := vgimg.New(w, rowH*vg.Length(len(plots)))
+	img, err := draw.NewFormattedCanvas(w, rowH*vg.Length(len(plots)), format)
+	if err != nil {
+		return nil, err
+	}
 	dc := draw.New(img)
 	grid := make([][]*plot.Plot, len(plots))
 	for i, p := range plots {
@@ -126,5 +149,5 @@ func vgImage(plots ...*plot.Plot) *vgimg.PngCanvas {
 	for i, p := range plots {
 		p.Draw(canvases[i][0])
 	}
-	return &vgimg.PngCanvas{Canvas: img}
+	return img, nil
 }
