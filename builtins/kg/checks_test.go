@@ -118,7 +118,7 @@ func TestBindingChecks(t *testing.T) {
 		{"synthetic beyond int32", `kg.synthetic(triples = 1000000000000, entities = 10, relations = 2)`, "triples: got 1000000000000"},
 		{"write_synthetic beyond int32", `kg.write_synthetic("x.tsv", triples = 1000000000000, entities = 10, relations = 2)`, "triples: got 1000000000000"},
 		{"empty graph", `kg.load_tsv("empty.tsv")`, "no triples in " + filepath.Join(dir, "empty.tsv")},
-		{"folder without test.txt", `kg.load_tsv("split")`, "folder split has no test.txt; a data-set folder needs train.txt, valid.txt and test.txt"},
+		{"folder without test.txt", `kg.load_tsv("split")`, "folder split is missing test.txt; a data-set folder needs train.txt, valid.txt and test.txt"},
 		{"answer not a tail", `kg.load_queries(kg.load_tsv("g.tsv"), "foreign.jsonl")`, filepath.Join(dir, "foreign.jsonl") + `:1: answer "a" is not a tail of (a, r, ?)`},
 		{"negative user", `kg.load_queries(kg.load_tsv("g.tsv"), "neg.jsonl")`, filepath.Join(dir, "neg.jsonl") + ":1: invalid query record: user: got -1"},
 		{"plot extension", `

@@ -157,7 +157,7 @@ func inputs(thread *starlark.Thread, fn *starlark.Builtin, paths []string) ([]st
 				}
 			}
 			if len(missing) > 0 {
-				return nil, host.Errorf(fn, "paths: folder %s has no %s; a data-set folder needs train.txt, valid.txt and test.txt, or pass the files themselves", p, strings.Join(missing, ", "))
+				return nil, host.Errorf(fn, "paths: folder %s is missing %s; a data-set folder needs train.txt, valid.txt and test.txt, or pass the files themselves", p, strings.Join(missing, ", "))
 			}
 			for _, split := range dataSetSplits {
 				f, err := s.OpenInput(fn.Name(), filepath.Join(abs, split))
