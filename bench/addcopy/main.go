@@ -7,6 +7,8 @@
 // "copy" is Go's built-in copy on one goroutine, and "parallel copy" splits
 // the same copy over kernels.ParallelFor, since Add itself runs in parallel.
 // Each round times -reps calls of each operation and keeps the median call.
+// The three buffers come from tensor.Alloc, as a tensor's storage does, so
+// both operations run on the same kind of memory (huge pages on Linux).
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"pare/ops/kernels"
+	"pare/ops/tensor"
 )
 
 func main() {
@@ -25,7 +28,7 @@ func main() {
 	reps := flag.Int("reps", 5, "calls per operation in each round")
 	flag.Parse()
 
-	dst, x, y := make([]float32, *n), make([]float32, *n), make([]float32, *n)
+	dst, x, y := tensor.Alloc(*n), tensor.Alloc(*n), tensor.Alloc(*n)
 	for i := range x {
 		x[i] = float32(i % 1000)
 		y[i] = float32(i % 777)

@@ -13,6 +13,7 @@ import (
 
 	"pare/builtins/host"
 	_ "pare/builtins/kg"
+	"pare/ops/tensor"
 )
 
 // runKG executes src with the kg module in a session that reads under dir
@@ -170,5 +171,20 @@ g = kg.load_tsv("g.tsv")
 kg.evaluate(g, kg.load_queries(g, "log.jsonl"), count = 1)`)
 	if err == nil || !strings.Contains(err.Error(), "user 0 has 1 query, want at least 3") {
 		t.Errorf("short log: got %v, want an error containing %q", err, "user 0 has 1 query")
+	}
+}
+
+func TestSyntheticRespectsMaxMemory(t *testing.T) {
+	// 100,000 triples need about 5.6 MB by the estimate: allowed without a
+	// limit, refused under a 1 MB --max-memory.
+	src := `g = kg.synthetic(triples = 100000, entities = 1000, relations = 4)`
+	if _, _, _, err := runKG(t, t.TempDir(), src); err != nil {
+		t.Fatalf("without --max-memory: %v", err)
+	}
+	tensor.SetMemoryLimit(1 << 20)
+	defer tensor.SetMemoryLimit(0)
+	_, _, _, err := runKG(t, t.TempDir(), src)
+	if err == nil || !strings.Contains(err.Error(), "--max-memory") {
+		t.Fatalf("under a 1 MB --max-memory: error = %v, want one naming --max-memory", err)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"pare/ops/kg/apex"
 	"pare/ops/kg/online"
 	"pare/ops/store"
+	"pare/ops/tensor"
 )
 
 func init() {
@@ -333,8 +334,7 @@ func synthetic(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tupl
 		return nil, err
 	}
 	host.Get(thread).RecordSetting("kg.synthetic", o)
-	// NOTE: the size check compares the estimate with the machine's memory
-	// only, because ops/tensor does not export the --max-memory limit.
+	o.MemoryLimit = tensor.MemoryLimit() // --max-memory, or 0 for the machine's memory
 	g, err := kg.Synthesize(host.Context(thread), o)
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)

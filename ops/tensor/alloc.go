@@ -43,6 +43,10 @@ func (e *MemoryLimitError) UserError() {}
 // runs a collection before it fails.
 func SetMemoryLimit(bytes int64) { memoryLimit.Store(bytes) }
 
+// MemoryLimit returns the bound set by SetMemoryLimit, 0 when there is none,
+// for packages whose own large allocations should respect --max-memory.
+func MemoryLimit() int64 { return memoryLimit.Load() }
+
 // LiveBytes returns the bytes of tensor storage currently accounted.
 func LiveBytes() int64 { return liveBytes.Load() }
 
@@ -64,6 +68,10 @@ const (
 	smallFloats = 512      // buffers of at most 2 KiB come from slabs
 	slabAlign   = 16       // carve in 64-byte steps to keep cache-line alignment
 )
+
+// hugeFloats is the size from which a buffer is advised onto transparent
+// huge pages (see adviseHugePages): 4 MiB, two huge pages.
+const hugeFloats = 1 << 20
 
 var slab struct {
 	sync.Mutex
@@ -107,6 +115,9 @@ func allocLarge(n int, shape []int) []float32 {
 	buf := make([]float32, n)
 	if n == 0 {
 		return buf
+	}
+	if n >= hugeFloats {
+		adviseHugePages(buf)
 	}
 	live := liveBytes.Add(bytes)
 	for {

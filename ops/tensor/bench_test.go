@@ -78,7 +78,7 @@ func BenchmarkMatmulBatched(b *testing.B) {
 func BenchmarkAddVsCopy16M(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	x, y := randTensor(r, 0, 1, benchElems), randTensor(r, 0, 1, benchElems)
-	dst := make([]float32, benchElems)
+	dst := Alloc(benchElems)
 	best := func(cur *time.Duration, f func()) {
 		start := time.Now()
 		f()
