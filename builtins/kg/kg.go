@@ -63,9 +63,11 @@ fails with file and line; lenient=True skips and counts it.`},
 
 Generate a graph whose expected degrees follow a power law of the given
 exponent (Chung-Lu), with relations drawn with probability proportional to
-1/(rank+1). Duplicate draws collapse, so num_triples may be slightly below
-triples. Each count must be at most 2^31 - 1 (ids are int32), and sizes
-whose estimated memory exceeds the machine's memory fail.`},
+1/(rank+1). Duplicate draws collapse, so num_triples is below triples:
+slightly when triples is far below entities^2 * relations, and by much more
+as it nears that number of distinct triples. Each count must be at most
+2^31 - 1 (ids are int32), and sizes whose estimated memory exceeds
+--max-memory, or the machine's memory without it, fail.`},
 			{Name: "write_synthetic", Fn: writeSynthetic, Doc: `write_synthetic(name, triples, entities, relations, exponent=2.2, seed=0, compress="")
 
 Write the same triples as synthetic() as a TSV file under --out and return
