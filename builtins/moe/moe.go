@@ -59,10 +59,11 @@ iterations and converged (per layer), save(path) -> struct(path, bytes)
 and apply(model) -> model with the restored experts.`},
 			{Name: "load_compressed", Fn: load, Doc: `load_compressed(path)
 
-Read a container written by compressed.save(path) (pass the path that
-save returned) and return a
+Read a container written by compressed.save(path) and return a
 moe.compressed value (without rel_error, which needs the original
-experts).`},
+experts). In the run that saved it, pass the path that save returned; a
+later run reads the file where --out left it, with --allow-read for that
+folder.`},
 			{Name: "barycenter", Fn: barycenter, Doc: `barycenter(experts, init=0, max_iter=100, stop_thr=0.0)
 
 Compute the ResMoE barycenter of experts, a list of N support-point
