@@ -125,18 +125,7 @@ func TestOutputBiasGradientMatchesFiniteDifferences(t *testing.T) {
 			t.Fatal(err)
 		}
 		ref := refFromModel(m)
-		refF := func() float64 {
-			var s float64
-			for b := 0; b < B; b++ {
-				lg := ref.logits(ids[b*T : (b+1)*T])
-				for tt := range lg {
-					for v, z := range lg[tt] {
-						s += coef[(b*T+tt)*V+v] * z
-					}
-				}
-			}
-			return s
-		}
+		refF := func() float64 { return weightedRefLogits(ref, ids, B, T, V, coef) }
 		rng := rand.New(rand.NewPCG(35, 3))
 		const eps = 1e-5
 		checked := 0

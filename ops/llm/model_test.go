@@ -139,6 +139,21 @@ func TestForwardRejectsBadIDs(t *testing.T) {
 	}
 }
 
+// weightedRefLogits evaluates weightedLogits' objective Σ R ∘ Z on the
+// float64 reference model's logits for B windows of T tokens.
+func weightedRefLogits(ref *refModel, ids []int, B, T, V int, coef []float64) float64 {
+	var s float64
+	for b := 0; b < B; b++ {
+		lg := ref.logits(ids[b*T : (b+1)*T])
+		for tt := range lg {
+			for v, z := range lg[tt] {
+				s += coef[(b*T+tt)*V+v] * z
+			}
+		}
+	}
+	return s
+}
+
 // weightedLogits is the objective f = Σ R ∘ Z with fixed random R.
 func weightedLogits(n int, seed uint64) ([]float64, Objective) {
 	rng := rand.New(rand.NewPCG(seed, 2))
@@ -171,18 +186,7 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 			t.Fatal(err)
 		}
 		ref := refFromModel(m)
-		refF := func() float64 {
-			var s float64
-			for b := 0; b < B; b++ {
-				lg := ref.logits(ids[b*T : (b+1)*T])
-				for tt := range lg {
-					for v, z := range lg[tt] {
-						s += coef[(b*T+tt)*V+v] * z
-					}
-				}
-			}
-			return s
-		}
+		refF := func() float64 { return weightedRefLogits(ref, ids, B, T, V, coef) }
 		// refParams lists the float64 copies in the order of Params.
 		refParams := [][]float64{ref.embed}
 		for l := range ref.layers {
