@@ -174,10 +174,9 @@ func TestRunTimeout(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "timed out after --timeout 200ms") {
 		t.Fatalf("error = %v, want a timeout", err)
 	}
-	// The loop is counted in CPU time, not wall time: on a loaded machine
-	// the loop and the timer wait for a core alike, so wall time measures
-	// the load, while CPU time measures how long the loop ran on after
-	// the deadline.
+	// The bound uses CPU time, because on a loaded machine the loop and the
+	// timer both wait for a core and wall time grows with the load. CPU time
+	// measures how long the loop kept running after the deadline.
 	if used := processCPU(t) - cpu; used > 1200*time.Millisecond {
 		t.Errorf("run used %s of CPU, want the 200ms timeout plus less than a second", used)
 	}

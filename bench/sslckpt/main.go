@@ -7,7 +7,7 @@
 // ssl.train returns (those of the lowest-loss epoch).
 //
 //	go build -o /tmp/sslckpt ./bench/sslckpt
-//	/tmp/sslckpt -data /work/shared/data -method graphmae -seed 0 -every 100
+//	/tmp/sslckpt -data "$PARE_DATA" -method graphmae -seed 0 -every 100
 package main
 
 import (

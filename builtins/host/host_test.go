@@ -144,8 +144,8 @@ func TestOutputPathStaysInOut(t *testing.T) {
 		t.Errorf("OutputPath(plots/a.png) = %q, %v", p, err)
 	}
 
-	// An absolute name is not moved under --out: it is written where it
-	// says when an --allow-write folder holds it, and refused otherwise.
+	// An absolute name is not moved under --out. It is written at that path
+	// when an --allow-write folder contains it, and rejected otherwise.
 	allowed := mustResolve(t, t.TempDir())
 	s.Sandbox = &Sandbox{Write: []string{allowed}}
 	want := filepath.Join(allowed, "logs", "q.jsonl")

@@ -10,7 +10,7 @@ import (
 )
 
 // constantCalib returns B windows of T copies of one token. Every block
-// then sees the same input at every position (attention averages equal
+// then receives the same input at every position (attention averages equal
 // values), so each projection input equals its calibration mean.
 func constantCalib(B, T, token int) Calibration {
 	c := make(Calibration, B)
