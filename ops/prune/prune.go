@@ -53,18 +53,7 @@ func Structured(ctx context.Context, m *llm.Model, calib Calibration, opt Option
 	if opt.Criterion == ShortGPT {
 		return depthPrune(ctx, m, calib, opt)
 	}
-	if opt.Allocation == "" {
-		opt.Allocation = DefaultAllocation(opt.Criterion)
-	}
-	if opt.Criterion == LLMPruner && opt.Allocation == AllocUniform {
-		def := DefaultPrunedLayers(m.Config.NLayers)
-		if opt.AttnLayers == nil {
-			opt.AttnLayers = &def
-		}
-		if opt.MLPLayers == nil {
-			opt.MLPLayers = &def
-		}
-	}
+	opt = opt.WithDefaults(m.Config.NLayers)
 	// Check the budget and alignment before the (possibly long) scoring pass.
 	if _, err := NewBudget(&m.Config, opt.Sparsity, opt.Gamma); err != nil {
 		return nil, nil, err
@@ -86,6 +75,19 @@ func Structured(ctx context.Context, m *llm.Model, calib Calibration, opt Option
 	if err != nil {
 		return nil, nil, err
 	}
+	rep := newReport(opt, plan)
+	if opt.Criterion == FLAP {
+		if rep.BiasCompensation, err = compensate(m, out, plan, stats, opt.BiasCompensation); err != nil {
+			return nil, nil, err
+		}
+	}
+	rep.fillCounts(&m.Config, &out.Config)
+	return out, rep, nil
+}
+
+// newReport returns the report of a unit pruning by plan under opt, before
+// the parameter counts are filled in.
+func newReport(opt Options, plan *Plan) *Report {
 	rep := &Report{Criterion: opt.Criterion, Allocation: plan.Allocation, Gamma: opt.Gamma,
 		TargetSparsity: opt.Sparsity, KeepGroup: plan.KeepGroup, MLPAlign: plan.Align,
 		KeptKVGroups: plan.KeepAttn, KeptChannels: plan.KeepMLP,
@@ -97,13 +99,7 @@ func Structured(ctx context.Context, m *llm.Model, calib Calibration, opt Option
 			rep.Reduction = MaxOverPositions
 		}
 	}
-	if opt.Criterion == FLAP {
-		if rep.BiasCompensation, err = compensate(m, out, plan, stats, opt.BiasCompensation); err != nil {
-			return nil, nil, err
-		}
-	}
-	rep.fillCounts(&m.Config, &out.Config)
-	return out, rep, nil
+	return rep
 }
 
 // scoreWithStats is Score that also returns the activation statistics of

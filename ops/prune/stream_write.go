@@ -29,11 +29,16 @@ func StructuredStreamed(ctx context.Context, s *llm.Streamed, calib Calibration,
 	if err := CheckGamma(opt.Gamma); err != nil {
 		return nil, err
 	}
-	// NOTE: the defaults of WithDefaults and the report below repeat
-	// Structured's. TestStreamedPruneMatchesInMemory compares the two.
+	if err := CheckReduction(opt.Criterion, opt.Reduction); err != nil {
+		return nil, err
+	}
 	opt = opt.WithDefaults(s.Config.NLayers)
-	// Check the budget and the output folder before the long scoring pass.
+	// Check the budget, the alignment and the output folder before the long
+	// scoring pass, as Structured does.
 	if _, err := NewBudget(&s.Config, opt.Sparsity, opt.Gamma); err != nil {
+		return nil, err
+	}
+	if err := CheckAlign(&s.Config, opt.Align, opt.MLPLayers); err != nil {
 		return nil, err
 	}
 	if err := checkOutputFolder(dir); err != nil {
@@ -49,17 +54,7 @@ func StructuredStreamed(ctx context.Context, s *llm.Streamed, calib Calibration,
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Criterion: opt.Criterion, Allocation: plan.Allocation, Gamma: opt.Gamma,
-		TargetSparsity: opt.Sparsity, KeepGroup: plan.KeepGroup, MLPAlign: plan.Align,
-		KeptKVGroups: plan.KeepAttn, KeptChannels: plan.KeepMLP,
-		RequestedKVGroups: plan.NAttn, RequestedChannels: plan.NMLP, CandidateKLs: []CandidateKL{},
-		AttnLayers: plan.AttnLayers, MLPLayers: plan.MLPLayers}
-	if opt.Criterion == Nirvana {
-		rep.Reduction = opt.Reduction
-		if rep.Reduction == "" {
-			rep.Reduction = MaxOverPositions
-		}
-	}
+	rep := newReport(opt, plan)
 	if err := ApplyStreamed(ctx, s, plan.KeepAttn, plan.KeepMLP, rep, dir, dtype); err != nil {
 		return nil, err
 	}
