@@ -6,6 +6,9 @@
 //
 // "copy" is Go's built-in copy on one goroutine, and "parallel copy" splits
 // the same copy over kernels.ParallelFor, since Add itself runs in parallel.
+// The "same bytes" rows copy 1.5·n float32s, so that the bytes read plus the
+// bytes written equal Add's (two n-element operands read, one written), and
+// "parallel copy, both operands" copies the 2·n float32s of x and y.
 // Each round times -reps calls of each operation and keeps the median call.
 // The three buffers come from tensor.Alloc, as a tensor's storage does, so
 // both operations run on the same kind of memory (huge pages on Linux).
@@ -35,6 +38,16 @@ func main() {
 		dst[i] = 1 // fault every page in before timing
 	}
 
+	m := *n + *n/2
+	dst2, x2, both := tensor.Alloc(m), tensor.Alloc(m), tensor.Alloc(2**n)
+	for i := range x2 {
+		x2[i] = float32(i % 1000)
+		dst2[i] = 1
+	}
+	for i := range both {
+		both[i] = 1
+	}
+
 	ops := []struct {
 		name string
 		run  func()
@@ -42,6 +55,16 @@ func main() {
 		{"copy", func() { copy(dst, x) }},
 		{"parallel copy", func() {
 			kernels.ParallelFor(*n, 1<<15, func(lo, hi int) { copy(dst[lo:hi], x[lo:hi]) })
+		}},
+		{"copy, same bytes", func() { copy(dst2, x2) }},
+		{"parallel copy, same bytes", func() {
+			kernels.ParallelFor(m, 1<<15, func(lo, hi int) { copy(dst2[lo:hi], x2[lo:hi]) })
+		}},
+		{"parallel copy, both operands", func() {
+			kernels.ParallelFor(*n, 1<<15, func(lo, hi int) {
+				copy(both[lo:hi], x[lo:hi])
+				copy(both[*n+lo:*n+hi], y[lo:hi])
+			})
 		}},
 		{"kernels.Add", func() { kernels.Add(dst, x, y) }},
 	}

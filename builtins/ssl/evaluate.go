@@ -15,7 +15,7 @@ import (
 
 // protocolOptions lists the options each evaluation protocol accepts.
 var protocolOptions = map[string][]string{
-	"linear_probe": {"runs", "lr", "weight_decay", "steps", "solver", "seed"},
+	"linear_probe": {"runs", "lr", "weight_decay", "steps", "solver", "select", "seed"},
 	"cv":           {"folds", "classifier", "cs", "inner_folds", "seed"},
 	"kmeans_nmi":   {"runs", "seed"},
 	"similarity":   {"ks"},
@@ -108,7 +108,7 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			return nil, host.Errorf(fn, "graph: got no train/val/test split, want a graph.graph with a split for linear_probe (use protocol=\"cv\" for a graph.batch)")
 		}
 		runs := o.int("runs", 10)
-		lo := eval.LogRegOptions{Solver: o.str("solver", "adam"), LR: o.float("lr", 0.01), WeightDecay: o.float("weight_decay", 0), Steps: o.int("steps", 100)}
+		lo := eval.LogRegOptions{Solver: o.str("solver", "adam"), LR: o.float("lr", 0.01), WeightDecay: o.float("weight_decay", 0), Steps: o.int("steps", 100), Select: o.str("select", "last")}
 		seed := o.int("seed", 0)
 		if o.err != nil {
 			return nil, o.err
@@ -117,6 +117,7 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			return nil, host.Errorf(fn, "runs: got %d, want a positive count", runs)
 		}
 		var tests, vals []float64
+		var steps []starlark.Value
 		for r := 0; r < runs; r++ {
 			lo.Seed = uint64(seed + r)
 			pr, err := eval.LinearProbe(x, n, d, y, classes, g.Split.Train, g.Split.Val, g.Split.Test, lo)
@@ -125,12 +126,14 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			}
 			tests = append(tests, 100*pr.TestAcc)
 			vals = append(vals, 100*pr.ValAcc)
+			steps = append(steps, starlark.MakeInt(pr.Step))
 		}
 		tm, ts := eval.MeanStd(tests)
 		vm, vs := eval.MeanStd(vals)
 		return host.Struct("linear_probe", starlark.StringDict{
 			"acc_mean": starlark.Float(tm), "acc_std": starlark.Float(ts),
-			"val_mean": starlark.Float(vm), "val_std": starlark.Float(vs), "accs": floats(tests)}), nil
+			"val_mean": starlark.Float(vm), "val_std": starlark.Float(vs), "accs": floats(tests),
+			"steps": starlark.NewList(steps)}), nil
 
 	case "cv":
 		co := eval.CVOptions{Model: o.str("classifier", "svm"), Folds: o.int("folds", 10), InnerFolds: o.int("inner_folds", 5), Seed: uint64(o.int("seed", 0))}

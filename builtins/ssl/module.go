@@ -56,9 +56,12 @@ Evaluate frozen embeddings: model is an ssl.model (its graph is used) or an
 embeddings tensor with graph= (a graph.graph or graph.batch with labels).
 Protocols and their options:
   "linear_probe" (node level; the graph's train/val/test split): runs=10,
-    lr=0.01, weight_decay=0.0, steps=100, solver="adam" or "lbfgs", seed=0.
-    Returns acc_mean, acc_std, val_mean, val_std (percent, over runs) and
-    accs (test accuracy of each run, percent).
+    lr=0.01, weight_decay=0.0, steps=100, solver="adam" or "lbfgs",
+    select="last" or "val" (Adam only: keep the step with the highest
+    validation accuracy, the earliest on ties), seed=0. Returns acc_mean,
+    acc_std, val_mean, val_std (percent, over runs), accs (test accuracy of
+    each run, percent) and steps (the Adam step scored in each run; 0 for
+    L-BFGS).
   "cv" (graph level): folds=10, classifier="svm" or "logreg",
     cs=[1e-3, ..., 1e3] (C chosen by an inner stratified grid on the
     training folds only), inner_folds=5, seed=0. Returns acc_mean, acc_std

@@ -33,6 +33,13 @@ type LogRegOptions struct {
 	Steps int
 	// Seed drives the Xavier-uniform initialization.
 	Seed uint64
+	// Select chooses the weights LinearProbe scores: "last" (default) keeps
+	// those after the last step; "val" scores the validation rows after
+	// every Adam step and keeps the weights of the step with the highest
+	// validation accuracy (the earliest on ties), the early-stopped figure
+	// GraphMAE's probe reports next to the last step. "val" needs the Adam
+	// solver and validation rows. TrainLogReg ignores Select.
+	Select string
 }
 
 // LinearModel is a multinomial linear classifier: scores = x·Wᵀ + B with W
@@ -112,6 +119,12 @@ func checkData(x []float32, n, d int, y []int, numClasses int) error {
 // (bound √(6/(d+C))) and the bias at zero, as a torch Linear probe with
 // xavier_uniform_ does.
 func TrainLogReg(x []float32, n, d int, y []int, numClasses int, opt LogRegOptions) (*LinearModel, error) {
+	return trainLogReg(x, n, d, y, numClasses, opt, nil)
+}
+
+// trainLogReg is TrainLogReg with afterStep, when not nil, called after
+// every Adam step with the step number (from 1).
+func trainLogReg(x []float32, n, d int, y []int, numClasses int, opt LogRegOptions, afterStep func(m *LinearModel, step int)) (*LinearModel, error) {
 	if err := checkData(x, n, d, y, numClasses); err != nil {
 		return nil, err
 	}
@@ -132,7 +145,7 @@ func TrainLogReg(x []float32, n, d int, y []int, numClasses int, opt LogRegOptio
 		if opt.Steps == 0 {
 			opt.Steps = 100
 		}
-		trainAdam(m, x, n, y, opt)
+		trainAdam(m, x, n, y, opt, afterStep)
 	case "lbfgs":
 		if opt.Steps == 0 {
 			opt.Steps = 1000
@@ -184,7 +197,7 @@ func lossGrad(m *LinearModel, x []float32, n int, y []int, gw, gb []float64) flo
 	return loss * inv
 }
 
-func trainAdam(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions) {
+func trainAdam(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions, afterStep func(m *LinearModel, step int)) {
 	const beta1, beta2, eps = 0.9, 0.999, 1e-8
 	params := [2][]float64{m.W, m.B}
 	grads := [2][]float64{make([]float64, len(m.W)), make([]float64, len(m.B))}
@@ -206,6 +219,9 @@ func trainAdam(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions) {
 				vel[p][i] = beta2*vel[p][i] + (1-beta2)*g*g
 				params[p][i] -= opt.LR * (mom[p][i] / c1) / (math.Sqrt(vel[p][i]/c2) + eps)
 			}
+		}
+		if afterStep != nil {
+			afterStep(m, step)
 		}
 	}
 }
@@ -248,6 +264,10 @@ func trainLBFGS(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions) 
 // ProbeResult holds the accuracies of one linear probe, as fractions.
 type ProbeResult struct {
 	TrainAcc, ValAcc, TestAcc float64
+	// Step is the Adam step whose weights were scored: the last one, or the
+	// one chosen on the validation rows with Select "val". It is 0 for
+	// L-BFGS.
+	Step int
 }
 
 // LinearProbe trains TrainLogReg on the train rows of emb and returns the
@@ -278,9 +298,45 @@ func LinearProbe(emb []float32, n, d int, y []int, numClasses int, train, val, t
 	if err != nil {
 		return ProbeResult{}, err
 	}
-	m, err := TrainLogReg(xtr, len(train), d, ytr, numClasses, opt)
+	var r ProbeResult
+	var afterStep func(m *LinearModel, step int)
+	var bestW, bestB []float64
+	switch opt.Select {
+	case "", "last":
+	case "val":
+		if opt.Solver != "" && opt.Solver != "adam" {
+			return ProbeResult{}, fmt.Errorf("eval: select \"val\" picks an Adam step, got solver %q; use solver \"adam\" or select \"last\"", opt.Solver)
+		}
+		if len(val) == 0 {
+			return ProbeResult{}, fmt.Errorf("eval: select \"val\" needs validation rows, got none; use select \"last\"")
+		}
+		xval, yval, err := pick(val, "val")
+		if err != nil {
+			return ProbeResult{}, err
+		}
+		bestAcc := -1.0
+		afterStep = func(m *LinearModel, step int) {
+			if a := Accuracy(m.Predict(xval, len(val)), yval); a > bestAcc {
+				bestAcc, r.Step = a, step
+				bestW, bestB = append(bestW[:0], m.W...), append(bestB[:0], m.B...)
+			}
+		}
+	default:
+		return ProbeResult{}, fmt.Errorf("eval: select %q, want \"last\" or \"val\"", opt.Select)
+	}
+	m, err := trainLogReg(xtr, len(train), d, ytr, numClasses, opt, afterStep)
 	if err != nil {
 		return ProbeResult{}, err
+	}
+	switch {
+	case bestW != nil:
+		copy(m.W, bestW)
+		copy(m.B, bestB)
+	case opt.Solver == "" || opt.Solver == "adam":
+		r.Step = opt.Steps
+		if r.Step == 0 {
+			r.Step = 100
+		}
 	}
 	acc := func(ids []int, what string) (float64, error) {
 		xs, ys, err := pick(ids, what)
@@ -289,7 +345,6 @@ func LinearProbe(emb []float32, n, d int, y []int, numClasses int, train, val, t
 		}
 		return Accuracy(m.Predict(xs, len(ids)), ys), nil
 	}
-	var r ProbeResult
 	if r.TrainAcc, err = acc(train, "train"); err != nil {
 		return r, err
 	}
