@@ -37,7 +37,9 @@ papers' values, see docs/graph-ssl.md); an unknown setting is an error that
 lists the accepted ones. Settings: seed, epochs, patience (epochs without a
 lower training loss before stopping, 0 = never; the weights of the
 lowest-loss epoch are restored), optimizer ("adam" or "adamw"), lr,
-weight_decay, hidden (list of widths), activation, normalize_features,
+weight_decay, hidden (list of widths), activation ("prelu", "prelu_shared",
+"relu" or "elu"; dgi, grace and gca only: mvgrl, bgrl and graphmae keep
+PReLU as their references do), normalize_features,
 tau, proj_hidden, pe1, pe2, pf1, pf2 (edge and feature drop rates of views
 1 and 2), drop_cap (gca), alpha, blocks, block_size (mvgrl), tau0 (bgrl),
 mask_rate, replace_rate, gamma, encoder ("gat" or "gcn"), heads, in_drop,
@@ -58,10 +60,11 @@ Protocols and their options:
   "linear_probe" (node level; the graph's train/val/test split): runs=10,
     lr=0.01, weight_decay=0.0, steps=100, solver="adam" or "lbfgs",
     select="last" or "val" (Adam only: keep the step with the highest
-    validation accuracy, the earliest on ties), seed=0. Returns acc_mean,
-    acc_std, val_mean, val_std (percent, over runs), accs (test accuracy of
-    each run, percent) and steps (the Adam step scored in each run; 0 for
-    L-BFGS).
+    validation accuracy, the latest on ties as in GraphMAE's probe),
+    seed=0. Returns acc_mean, acc_std, val_mean, val_std (percent, over
+    runs; with select="val" the chosen steps' validation accuracy,
+    optimistic by construction), accs (test accuracy of each run, percent)
+    and steps (the Adam step scored in each run; 0 for L-BFGS).
   "cv" (graph level): folds=10, classifier="svm" or "logreg",
     cs=[1e-3, ..., 1e3] (C chosen by an inner stratified grid on the
     training folds only), inner_folds=5, seed=0. Returns acc_mean, acc_std

@@ -93,8 +93,8 @@ func runBatches(ctx context.Context, cfg Config, b *graph.Batch, rng *rand.Rand,
 	}
 	n := b.NumGraphs()
 	var res *TrainResult
-	// Each mini-batch is one optimizer step, so the epoch loop lives here and
-	// Train runs one step per call; best-weight restoration tracks epochs.
+	// Each mini-batch is one optimizer step, so the epoch loop lives here
+	// rather than in Train; best-weight restoration tracks epochs.
 	best := make([][]float32, len(params))
 	res = &TrainResult{BestEpoch: -1}
 	since := 0
@@ -119,11 +119,14 @@ func runBatches(ctx context.Context, cfg Config, b *graph.Batch, rng *rand.Rand,
 			if err != nil {
 				return nil, err
 			}
-			r, err := Train(ctx, params, opt, TrainConfig{Epochs: 1}, func(int) (*autograd.Var, error) { return step(mb) })
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			value, err := optimizerStep(params, opt, func() (*autograd.Var, error) { return step(mb) }, epoch)
 			if err != nil {
 				return nil, err
 			}
-			sum += r.Losses[0]
+			sum += value
 			batches++
 		}
 		loss := sum / float64(batches)

@@ -1,11 +1,16 @@
 package ssl
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"pare/ops/autograd"
 	"pare/ops/graph"
+	"pare/ops/nn"
+	"pare/ops/tensor"
 )
 
 func smallBatch(t *testing.T, rng *rand.Rand) *graph.Batch {
@@ -77,5 +82,56 @@ func TestGraphCLLoss(t *testing.T) {
 	}
 	if _, err := m.Loss(other, one); err == nil {
 		t.Error("views with different graph counts: got no error, want one")
+	}
+}
+
+// TestTrainGraphStepsStick checks that the optimizer steps of graph-level
+// training stay applied: two learning rates from the same initialisation
+// must end with different embeddings, and a step on a quadratic must move
+// its parameter.
+func TestTrainGraphStepsStick(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 14))
+	var graphs []*graph.Graph
+	for i := 0; i < 12; i++ {
+		graphs = append(graphs, ringGraph(t, 3+i%4, 2, rng))
+	}
+	b, err := graph.NewBatch(graphs, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"infograph", "graphcl"} {
+		embeddings := make(map[float64][]float32)
+		for _, lr := range []float64{1e-3, 1e-1} {
+			cfg, err := Defaults(method)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Hidden, cfg.Layers, cfg.BatchSize, cfg.Epochs, cfg.LR = []int{4}, 2, 4, 2, lr
+			res, err := TrainGraph(context.Background(), b, cfg, nil)
+			if err != nil {
+				t.Fatalf("%s lr %g: %v", method, lr, err)
+			}
+			embeddings[lr] = res.Embeddings.Contiguous().Data()
+		}
+		if slices.Equal(embeddings[1e-3], embeddings[1e-1]) {
+			t.Errorf("%s: learning rates 1e-3 and 1e-1 give the same embeddings; the optimizer steps were not applied", method)
+		}
+	}
+
+	p := autograd.Param(tensor.MustFromSlice([]float32{1, 2, 3}, 3))
+	opt, err := nn.NewAdam([]nn.Group{{Params: nn.Values([]*autograd.Var{p}), LR: 0.5}}, nn.DefaultAdamConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.Clone(p.Data())
+	value, err := optimizerStep([]*autograd.Var{p}, opt, func() (*autograd.Var, error) { return autograd.SumAll(autograd.Mul(p, p)), nil }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if value != 14 {
+		t.Errorf("loss before the step got %g, want 14", value)
+	}
+	if slices.Equal(p.Data(), before) {
+		t.Errorf("parameters after one Adam step got %v, want them moved from %v", p.Data(), before)
 	}
 }

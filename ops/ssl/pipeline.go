@@ -106,14 +106,17 @@ func Defaults(method string) (Config, error) {
 // snake_case spelling of the Starlark surface.
 func Settings(method string) []string {
 	common := []string{"seed", "epochs", "patience", "optimizer", "lr", "weight_decay", "hidden"}
-	node := append(slices.Clone(common), "activation", "normalize_features")
+	node := append(slices.Clone(common), "normalize_features")
+	// MVGRL, BGRL and GraphMAE keep their references' PReLU, so only DGI,
+	// GRACE and GCA take an activation.
+	withAct := append(slices.Clone(node), "activation")
 	switch method {
 	case "dgi":
-		return node
+		return withAct
 	case "grace":
-		return append(node, "tau", "proj_hidden", "pe1", "pe2", "pf1", "pf2")
+		return append(withAct, "tau", "proj_hidden", "pe1", "pe2", "pf1", "pf2")
 	case "gca":
-		return append(node, "tau", "proj_hidden", "pe1", "pe2", "pf1", "pf2", "drop_cap")
+		return append(withAct, "tau", "proj_hidden", "pe1", "pe2", "pf1", "pf2", "drop_cap")
 	case "mvgrl":
 		return append(node, "alpha", "blocks", "block_size")
 	case "bgrl":

@@ -42,23 +42,9 @@ func Train(ctx context.Context, params []*autograd.Var, opt nn.Optimizer, cfg Tr
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		nn.ZeroGrads(params)
-		var l *autograd.Var
-		var lerr error
-		if err := autograd.Catch(func() {
-			l, lerr = loss(epoch)
-			if lerr == nil {
-				l.Backward()
-			}
-		}); err != nil {
+		value, err := lossAndGrads(params, func() (*autograd.Var, error) { return loss(epoch) }, epoch)
+		if err != nil {
 			return res, err
-		}
-		if lerr != nil {
-			return res, lerr
-		}
-		value := float64(l.Data()[0])
-		if math.IsNaN(value) {
-			return res, fmt.Errorf("ssl: the training loss became NaN at epoch %d; lower the learning rate", epoch)
 		}
 		res.Losses = append(res.Losses, value)
 
@@ -88,4 +74,40 @@ func Train(ctx context.Context, params []*autograd.Var, opt nn.Optimizer, cfg Tr
 		}
 	}
 	return res, nil
+}
+
+// lossAndGrads clears the gradients of params, evaluates loss and
+// backpropagates it, and returns the loss value; epoch names the epoch in
+// the NaN error.
+func lossAndGrads(params []*autograd.Var, loss func() (*autograd.Var, error), epoch int) (float64, error) {
+	nn.ZeroGrads(params)
+	var l *autograd.Var
+	var lerr error
+	if err := autograd.Catch(func() {
+		l, lerr = loss()
+		if lerr == nil {
+			l.Backward()
+		}
+	}); err != nil {
+		return 0, err
+	}
+	if lerr != nil {
+		return 0, lerr
+	}
+	value := float64(l.Data()[0])
+	if math.IsNaN(value) {
+		return 0, fmt.Errorf("ssl: the training loss became NaN at epoch %d; lower the learning rate", epoch)
+	}
+	return value, nil
+}
+
+// optimizerStep runs one optimizer step on loss and returns the loss value
+// before the step. Unlike Train it keeps the stepped weights, for trainers
+// that take several steps per epoch.
+func optimizerStep(params []*autograd.Var, opt nn.Optimizer, loss func() (*autograd.Var, error), epoch int) (float64, error) {
+	value, err := lossAndGrads(params, loss, epoch)
+	if err != nil {
+		return 0, err
+	}
+	return value, opt.Step(nn.Grads(params))
 }

@@ -24,9 +24,11 @@ type LogRegOptions struct {
 	Solver string
 	// LR is Adam's learning rate (default 0.01).
 	LR float64
-	// WeightDecay adds WeightDecay·W to the gradient of the weights (not the
-	// bias), as torch.optim.Adam's weight_decay does; for L-BFGS it is the
-	// coefficient of (WeightDecay/2)·‖W‖².
+	// WeightDecay adds WeightDecay·W to the gradient of the weights, in the
+	// manner of torch.optim.Adam's weight_decay, but leaves the bias
+	// undecayed (torch decays every parameter it is given, the bias of
+	// GraphMAE's probe included); for L-BFGS it is the coefficient of
+	// (WeightDecay/2)·‖W‖².
 	WeightDecay float64
 	// Steps is the number of Adam steps (default 100) or the L-BFGS
 	// iteration limit (default 1000).
@@ -36,8 +38,9 @@ type LogRegOptions struct {
 	// Select chooses the weights LinearProbe scores: "last" (default) keeps
 	// those after the last step; "val" scores the validation rows after
 	// every Adam step and keeps the weights of the step with the highest
-	// validation accuracy (the earliest on ties), the early-stopped figure
-	// GraphMAE's probe reports next to the last step. "val" needs the Adam
+	// validation accuracy (the latest on ties, as GraphMAE's probe compares
+	// with >=), the early-stopped figure GraphMAE's probe reports next to the
+	// last step. "val" needs the Adam
 	// solver and validation rows. TrainLogReg ignores Select.
 	Select string
 }
@@ -316,7 +319,7 @@ func LinearProbe(emb []float32, n, d int, y []int, numClasses int, train, val, t
 		}
 		bestAcc := -1.0
 		afterStep = func(m *LinearModel, step int) {
-			if a := Accuracy(m.Predict(xval, len(val)), yval); a > bestAcc {
+			if a := Accuracy(m.Predict(xval, len(val)), yval); a >= bestAcc {
 				bestAcc, r.Step = a, step
 				bestW, bestB = append(bestW[:0], m.W...), append(bestB[:0], m.B...)
 			}
