@@ -44,7 +44,9 @@ tau, proj_hidden, pe1, pe2, pf1, pf2 (edge and feature drop rates of views
 1 and 2), drop_cap (gca), alpha, blocks, block_size (mvgrl), tau0 (bgrl),
 mask_rate, replace_rate, gamma, encoder ("gat" or "gcn"), heads, in_drop,
 attn_drop, lr_schedule ("cosine" or "none") (graphmae), layers, batch_size,
-aug_ratio, augmentation (graphcl).
+aug_ratio, augmentation, views ("augmented": two augmented views, as the
+paper describes; "clean": the clean graph against one augmented view, as
+GraphCL's unsupervised_TU code runs) (graphcl).
 
 The resolved configuration is recorded in run.json under "ssl.train";
 with --out, the loss curve is plotted to ssl_<method>_seed<seed>_loss.png.
@@ -85,7 +87,7 @@ var settingKinds = map[string]string{
 	"tau": "float", "proj_hidden": "int", "pe1": "float", "pe2": "float", "pf1": "float", "pf2": "float",
 	"drop_cap": "float", "alpha": "float", "blocks": "int", "block_size": "int", "tau0": "float",
 	"mask_rate": "float", "replace_rate": "float", "gamma": "float", "layers": "int", "batch_size": "int",
-	"aug_ratio": "float", "augmentation": "string",
+	"aug_ratio": "float", "augmentation": "string", "views": "string",
 	"encoder": "string", "heads": "int", "in_drop": "float", "attn_drop": "float", "lr_schedule": "string",
 }
 
@@ -146,6 +148,8 @@ func apply(cfg *ssl.Config, key string, v any) {
 		cfg.AugRatio = v.(float64)
 	case "augmentation":
 		cfg.Augmentation = v.(string)
+	case "views":
+		cfg.Views = v.(string)
 	case "encoder":
 		cfg.Encoder = v.(string)
 	case "heads":
@@ -169,7 +173,7 @@ func resolved(cfg ssl.Config) map[string]any {
 		"pe1": cfg.PE1, "pe2": cfg.PE2, "pf1": cfg.PF1, "pf2": cfg.PF2, "drop_cap": cfg.DropCap,
 		"alpha": cfg.Alpha, "blocks": cfg.Blocks, "block_size": cfg.BlockSize, "tau0": cfg.Tau0,
 		"mask_rate": cfg.MaskRate, "replace_rate": cfg.ReplaceRate, "gamma": cfg.Gamma, "layers": cfg.Layers,
-		"batch_size": cfg.BatchSize, "aug_ratio": cfg.AugRatio, "augmentation": cfg.Augmentation,
+		"batch_size": cfg.BatchSize, "aug_ratio": cfg.AugRatio, "augmentation": cfg.Augmentation, "views": cfg.Views,
 		"encoder": cfg.Encoder, "heads": cfg.Heads, "in_drop": cfg.InDrop, "attn_drop": cfg.AttnDrop,
 		"lr_schedule": cfg.LRSchedule,
 	}

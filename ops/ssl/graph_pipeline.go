@@ -65,13 +65,19 @@ func TrainGraph(ctx context.Context, b *graph.Batch, cfg Config, progress func(e
 		if err != nil {
 			return nil, err
 		}
+		if cfg.Views != "augmented" && cfg.Views != "clean" {
+			return nil, fmt.Errorf("ssl: graphcl: views %q; want augmented or clean", cfg.Views)
+		}
 		a1 := graph.NewAugmentor(cfg.Seed*2+1, aug)
 		a2 := graph.NewAugmentor(cfg.Seed*2+2, aug)
 		params, embed = m.Params(), m.Embed
 		step = func(mb *graph.Batch) (*autograd.Var, error) {
-			v1, err := a1.ViewBatch(mb)
-			if err != nil {
-				return nil, err
+			v1 := mb
+			if cfg.Views == "augmented" {
+				var err error
+				if v1, err = a1.ViewBatch(mb); err != nil {
+					return nil, err
+				}
 			}
 			v2, err := a2.ViewBatch(mb)
 			if err != nil {

@@ -135,3 +135,37 @@ func TestTrainGraphStepsStick(t *testing.T) {
 		t.Errorf("parameters after one Adam step got %v, want them moved from %v", p.Data(), before)
 	}
 }
+
+func TestGraphCLViews(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 15))
+	var graphs []*graph.Graph
+	for i := 0; i < 8; i++ {
+		graphs = append(graphs, ringGraph(t, 4+i%3, 2, rng))
+	}
+	b, err := graph.NewBatch(graphs, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	losses := make(map[string][]float64)
+	for _, views := range []string{"augmented", "clean", "both"} {
+		cfg, err := Defaults("graphcl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Hidden, cfg.Layers, cfg.BatchSize, cfg.Epochs, cfg.Views = []int{4}, 2, 4, 2, views
+		res, err := TrainGraph(context.Background(), b, cfg, nil)
+		if views == "both" {
+			if err == nil {
+				t.Error("views both: got no error, want one naming augmented and clean")
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("views %s: %v", views, err)
+		}
+		losses[views] = res.Train.Losses
+	}
+	if slices.Equal(losses["augmented"], losses["clean"]) {
+		t.Errorf("views augmented and clean give the same losses %v; the setting does not reach the loss", losses["clean"])
+	}
+}

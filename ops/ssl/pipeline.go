@@ -51,6 +51,10 @@ type Config struct {
 	DropCap            float64
 	AugRatio           float64
 	Augmentation       string // GraphCL: "node_dropping", "edge_removing", "feature_masking", "subgraph"
+	// Views is GraphCL's pair of views: "augmented" (two augmented views, as
+	// the paper describes) or "clean" (the clean graph against one
+	// augmented view, as Shen-Lab/GraphCL unsupervised_TU/gsimclr.py runs).
+	Views string
 
 	Alpha       float64 // MVGRL PPR teleport probability
 	Blocks      int     // MVGRL blocks per step
@@ -95,7 +99,7 @@ func Defaults(method string) (Config, error) {
 		c.Hidden, c.Layers, c.BatchSize, c.Epochs, c.Patience, c.NormalizeFeatures = []int{32}, 3, 128, 20, 0, false
 	case "graphcl":
 		c.Hidden, c.Layers, c.BatchSize, c.Epochs, c.Patience, c.NormalizeFeatures = []int{32}, 3, 128, 20, 0, false
-		c.Tau, c.AugRatio, c.Augmentation, c.LR = 0.2, 0.2, "node_dropping", 0.01
+		c.Tau, c.AugRatio, c.Augmentation, c.LR, c.Views = 0.2, 0.2, "node_dropping", 0.01, "augmented"
 	default:
 		return Config{}, fmt.Errorf("ssl: method %q; want one of %s", method, strings.Join(append(slices.Clone(NodeMethods), GraphMethods...), ", "))
 	}
@@ -126,7 +130,7 @@ func Settings(method string) []string {
 	case "infograph":
 		return append(common, "layers", "batch_size")
 	case "graphcl":
-		return append(common, "layers", "batch_size", "tau", "aug_ratio", "augmentation")
+		return append(common, "layers", "batch_size", "tau", "aug_ratio", "augmentation", "views")
 	}
 	return nil
 }
