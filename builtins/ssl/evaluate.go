@@ -116,6 +116,9 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		if runs <= 0 {
 			return nil, host.Errorf(fn, "runs: got %d, want a positive count", runs)
 		}
+		if lo.Steps <= 0 {
+			return nil, host.Errorf(fn, "steps: got %d, want a positive count", lo.Steps)
+		}
 		var tests, vals []float64
 		var steps []starlark.Value
 		for r := 0; r < runs; r++ {
@@ -166,6 +169,9 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		runs, seed := o.int("runs", 10), o.int("seed", 0)
 		if o.err != nil {
 			return nil, o.err
+		}
+		if runs <= 0 {
+			return nil, host.Errorf(fn, "runs: got %d, want a positive count", runs)
 		}
 		mean, std, err := eval.KMeansNMI(x, n, d, y, classes, runs, uint64(seed))
 		if err != nil {
@@ -242,7 +248,11 @@ func (o *optionReader) int(k string, def int) int {
 	}
 	n, err := starlark.AsInt32(v)
 	if err != nil {
-		o.err = host.Errorf(o.fn, "%s: got %s, want an int", k, v.Type())
+		o.err = host.Errorf(o.fn, "%s: got %s, want an int between -2147483648 and 2147483647", k, v.String())
+		return def
+	}
+	if n < 0 && (k == "seed" || k == "steps" || k == "runs" || k == "folds" || k == "inner_folds") {
+		o.err = host.Errorf(o.fn, "%s: got %d, want 0 or more", k, n)
 	}
 	return n
 }

@@ -189,7 +189,13 @@ func convert(fn *starlark.Builtin, key, kind string, v starlark.Value) (any, err
 	case "int":
 		n, err := starlark.AsInt32(v)
 		if err != nil {
+			if _, isInt := v.(starlark.Int); isInt {
+				return nil, host.Errorf(fn, "%s: got %s, want an int between -2147483648 and 2147483647", key, v.String())
+			}
 			return nil, host.Errorf(fn, "%s: got %s, want an int", key, v.Type())
+		}
+		if key == "seed" && n < 0 {
+			return nil, host.Errorf(fn, "seed: got %d, want 0 or more", n)
 		}
 		return n, nil
 	case "float":
