@@ -200,9 +200,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		var ee *starlark.EvalError
 		if errors.As(stopped, &ee) {
 			// The backtrace gives the recipe position where it stopped.
-			re.Backtrace = ErrorText(ee)
+			// Builtins return ctx.Err(); name the cause instead.
+			re.Backtrace = strings.ReplaceAll(ErrorText(ee), ctx.Err().Error(), what)
 			if running != "" {
-				re.Backtrace += "\n(interrupted while running " + running + ")"
+				re.Backtrace += "\n(" + what + " while running " + running + ")"
 			}
 		}
 		runErr = re

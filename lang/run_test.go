@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -277,5 +278,24 @@ func TestInterruptNamesPosition(t *testing.T) {
 	_, err := run(t, dir, lang.Options{Timeout: 100 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "main.star:") || !strings.Contains(err.Error(), "timed out") {
 		t.Fatalf("error = %v, want the timeout with a main.star position", err)
+	}
+}
+
+func TestInterruptedBuiltinNamesTheCause(t *testing.T) {
+	// ssl.train returns the context's error when the deadline stops it; the
+	// report names --timeout rather than "context deadline exceeded".
+	src := "m = ssl.train(method = \"dgi\", graph = graph.karate_club(), epochs = 100000000, patience = 0, hidden = [4])\n"
+	dir := writeRecipe(t, map[string]string{"main.star": src})
+	_, err := run(t, dir, lang.Options{Timeout: 300 * time.Millisecond})
+	if err == nil {
+		t.Fatal("got no error, want a timeout")
+	}
+	var re *lang.RunError
+	if !errors.As(err, &re) {
+		t.Fatalf("error %T %v, want a *lang.RunError", err, err)
+	}
+	text := re.Msg + "\n" + re.Backtrace
+	if strings.Contains(text, "context deadline exceeded") || !strings.Contains(re.Backtrace, "timed out after --timeout 300ms while running ssl.train") {
+		t.Errorf("report %q, want the --timeout cause named and no \"context deadline exceeded\"", text)
 	}
 }

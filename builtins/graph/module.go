@@ -47,7 +47,7 @@ graph.batch of every graph; graph labels are mapped in sorted order to
 
 Zachary's karate club (1977), embedded in pare: 34 nodes, 78 undirected
 edges (156 stored), identity features, and labels = the club each member
-joined after the split (0 = Mr. Hi, 1 = Officer).`},
+joined after the split (0 = Mr Hi, 1 = Officer).`},
 			{Name: "gcn_norm", Fn: gcnNorm, Doc: `gcn_norm(g)
 
 Return g with its adjacency replaced by D^-1/2 (A + I) D^-1/2 (self loops
