@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"pare/lang"
 	"pare/ops/catalog"
@@ -123,6 +124,19 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // sizeFlag parses sizes such as 512MiB, 2GB, 1.5G or a plain byte count.
+// durationFlag is a time.Duration flag whose parse error says what it takes.
+type durationFlag time.Duration
+
+func (d *durationFlag) String() string { return time.Duration(*d).String() }
+func (d *durationFlag) Set(v string) error {
+	t, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("got %q, want a duration such as 90s, 10m or 1h30m", v)
+	}
+	*d = durationFlag(t)
+	return nil
+}
+
 type sizeFlag int64
 
 func (s *sizeFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
@@ -194,7 +208,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opts.OutDir, "out", "", "folder for metrics.json, run.json, plots and saved models")
 	fs.Var(&reads, "allow-read", "let the recipe read under PATH (repeatable)")
 	fs.Var(&writes, "allow-write", "let the recipe write under PATH (repeatable)")
-	fs.DurationVar(&opts.Timeout, "timeout", 0, "stop the run after this duration, such as 90s or 10m (0: no limit)")
+	fs.Var((*durationFlag)(&opts.Timeout), "timeout", "stop the run after this duration, such as 90s or 10m (0: no limit)")
 	fs.Var(&maxMem, "max-memory", "bound the bytes of live tensors, such as 2GiB (default: no bound)")
 	fs.BoolVar(&opts.NoSandbox, "no-sandbox", false, "allow the recipe to read and write any path (only for recipes you trust)")
 	pos, err := parseInterleaved(fs, args)

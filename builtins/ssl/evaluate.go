@@ -70,6 +70,17 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	if modelV == nil {
 		return nil, host.Errorf(fn, "model: missing; want an ssl.model or an embeddings tensor")
 	}
+	// run.json records each call's protocol and the options it was given
+	// (the defaults are those of pare doc ssl.evaluate).
+	given := map[string]any{}
+	for k, v := range opts {
+		j, err := host.ToJSON(v)
+		if err != nil {
+			return nil, host.Errorf(fn, "%s: %v", k, err)
+		}
+		given[k] = j
+	}
+	host.Get(thread).RecordSetting("ssl.evaluate", map[string]any{"protocol": protocol, "options": given})
 
 	var embV starlark.Value
 	if m, ok := modelV.(*Model); ok {

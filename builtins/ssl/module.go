@@ -80,6 +80,9 @@ Protocols and their options:
 	})
 }
 
+// rateSettings are the settings that are probabilities or fractions.
+var rateSettings = []string{"pe1", "pe2", "pf1", "pf2", "drop_cap", "aug_ratio", "mask_rate", "replace_rate", "in_drop", "attn_drop", "alpha", "tau0"}
+
 // settingKinds gives the Starlark type each setting takes.
 var settingKinds = map[string]string{
 	"seed": "int", "epochs": "int", "patience": "int", "optimizer": "string", "lr": "float",
@@ -278,6 +281,9 @@ func train(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 		v, err := convert(fn, key, settingKinds[key], kv[1])
 		if err != nil {
 			return nil, err
+		}
+		if f, ok := v.(float64); ok && slices.Contains(rateSettings, key) && !(f >= 0 && f <= 1) {
+			return nil, host.Errorf(fn, "%s: got %g, want a rate in [0, 1]", key, f)
 		}
 		apply(&cfg, key, v)
 	}
