@@ -266,6 +266,16 @@ func splitFromNpz(z *store.Npz, g *Graph) error {
 		}
 		parts[i] = v
 	}
+	// A node in two parts would let the probe see test labels in training.
+	part := make(map[int]int)
+	for i, ids := range parts {
+		for _, v := range ids {
+			if j, seen := part[v]; seen && j != i {
+				return fmt.Errorf("node %d is in both %s and %s; want disjoint train, val and test splits", v, keys[j], keys[i])
+			}
+			part[v] = i
+		}
+	}
 	g.Split = &Split{Train: parts[0], Val: parts[1], Test: parts[2]}
 	return nil
 }
