@@ -70,3 +70,33 @@ func FuzzLoadTU(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLoadNPZ feeds the gnn-benchmark / Planetoid layout arbitrary integer
+// arrays (the container itself is fuzzed in ops/store): LoadNPZ must return
+// an error or a graph that passes Validate.
+func FuzzLoadNPZ(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 2}, []byte{1, 0}, []byte{0, 1}, uint8(2), []byte{0, 1}, []byte{0}, []byte{}, []byte{1})
+	f.Add([]byte{0, 0, 0}, []byte{}, []byte{}, uint8(2), []byte{0, 255}, []byte{1}, []byte{}, []byte{0, 1})
+	f.Fuzz(func(t *testing.T, indptr, indices, labels []byte, n uint8, data, train, val, test []byte) {
+		widen := func(b []byte) []int64 {
+			out := make([]int64, len(b))
+			for i, v := range b {
+				out[i] = int64(int8(v)) // negative values too
+			}
+			return out
+		}
+		arrays := map[string][]int64{
+			"adj_indptr": widen(indptr), "adj_indices": widen(indices), "adj_data": widen(data),
+			"adj_shape": {int64(n), int64(n)}, "labels": widen(labels),
+			"train_idx": widen(train), "val_idx": widen(val), "test_idx": widen(test),
+		}
+		path := writeIntNPZ(t, filepath.Join(t.TempDir(), "fuzz.npz"), arrays)
+		g, err := LoadNPZ(path)
+		if err != nil {
+			return
+		}
+		if err := g.Validate(); err != nil {
+			t.Fatalf("accepted an invalid graph: %v", err)
+		}
+	})
+}
