@@ -85,20 +85,28 @@ func TestGraphCLLoss(t *testing.T) {
 	}
 }
 
-// TestTrainGraphStepsStick checks that the optimizer steps of graph-level
-// training stay applied: two learning rates from the same initialisation
-// must end with different embeddings, and a step on a quadratic must move
-// its parameter.
-func TestTrainGraphStepsStick(t *testing.T) {
-	rng := rand.New(rand.NewPCG(14, 14))
+// ringBatch returns a batch of count ring graphs of 3 to 6 nodes with
+// 2 random features each.
+func ringBatch(t *testing.T, count int, seed uint64) *graph.Batch {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed))
 	var graphs []*graph.Graph
-	for i := 0; i < 12; i++ {
+	for i := 0; i < count; i++ {
 		graphs = append(graphs, ringGraph(t, 3+i%4, 2, rng))
 	}
 	b, err := graph.NewBatch(graphs, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+// TestTrainGraphStepsStick checks that the optimizer steps of graph-level
+// training stay applied: two learning rates from the same initialisation
+// must end with different embeddings, and a step on a quadratic must move
+// its parameter.
+func TestTrainGraphStepsStick(t *testing.T) {
+	b := ringBatch(t, 12, 14)
 	for _, method := range []string{"infograph", "graphcl"} {
 		embeddings := make(map[float64][]float32)
 		for _, lr := range []float64{1e-3, 1e-1} {
@@ -137,15 +145,7 @@ func TestTrainGraphStepsStick(t *testing.T) {
 }
 
 func TestGraphCLViews(t *testing.T) {
-	rng := rand.New(rand.NewPCG(15, 15))
-	var graphs []*graph.Graph
-	for i := 0; i < 8; i++ {
-		graphs = append(graphs, ringGraph(t, 4+i%3, 2, rng))
-	}
-	b, err := graph.NewBatch(graphs, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := ringBatch(t, 8, 15)
 	losses := make(map[string][]float64)
 	for _, views := range []string{"augmented", "clean", "both"} {
 		cfg, err := Defaults("graphcl")
