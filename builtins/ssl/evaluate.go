@@ -133,6 +133,9 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		var tests, vals []float64
 		var steps []starlark.Value
 		for r := 0; r < runs; r++ {
+			if err := host.Context(thread).Err(); err != nil {
+				return nil, err
+			}
 			lo.Seed = uint64(seed + r)
 			pr, err := eval.LinearProbe(x, n, d, y, classes, g.Split.Train, g.Split.Val, g.Split.Test, lo)
 			if err != nil {
@@ -150,7 +153,7 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			"steps": starlark.NewList(steps)}), nil
 
 	case "cv":
-		co := eval.CVOptions{Model: o.str("classifier", "svm"), Folds: o.int("folds", 10), InnerFolds: o.int("inner_folds", 5), Seed: uint64(o.int("seed", 0))}
+		co := eval.CVOptions{Model: o.str("classifier", "svm"), Folds: o.int("folds", 10), InnerFolds: o.int("inner_folds", 5), Seed: uint64(o.int("seed", 0)), Ctx: host.Context(thread)}
 		if v, ok := opts["cs"]; ok {
 			cs, err := host.Floats(fn, "cs", v)
 			if err != nil {
@@ -262,8 +265,11 @@ func (o *optionReader) int(k string, def int) int {
 		o.err = host.Errorf(o.fn, "%s: got %s, want an int between -2147483648 and 2147483647", k, v.String())
 		return def
 	}
-	if n < 0 && (k == "seed" || k == "steps" || k == "runs" || k == "folds" || k == "inner_folds") {
-		o.err = host.Errorf(o.fn, "%s: got %d, want 0 or more", k, n)
+	switch {
+	case n < 0 && k == "seed":
+		o.err = host.Errorf(o.fn, "seed: got %d, want 0 or more", n)
+	case n <= 0 && (k == "steps" || k == "runs" || k == "folds" || k == "inner_folds"):
+		o.err = host.Errorf(o.fn, "%s: got %d, want a positive count", k, n)
 	}
 	return n
 }

@@ -285,6 +285,9 @@ func train(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, k
 		if f, ok := v.(float64); ok && slices.Contains(rateSettings, key) && !(f >= 0 && f <= 1) {
 			return nil, host.Errorf(fn, "%s: got %g, want a rate in [0, 1]", key, f)
 		}
+		if f, ok := v.(float64); ok && (key == "gamma" || key == "tau" || key == "lr") && !(f > 0) {
+			return nil, host.Errorf(fn, "%s: got %g, want a positive number", key, f)
+		}
 		apply(&cfg, key, v)
 	}
 

@@ -314,6 +314,7 @@ func TestLoadNPZBadInput(t *testing.T) {
 		{"unlabeled split node", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "labels": {0, -1}, "train_idx": {1}, "val_idx": {}, "test_idx": {0}}, "train split has node 1, which has no label"},
 		{"split without labels", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "train_idx": {1}, "val_idx": {}, "test_idx": {0}}, "has no label"},
 		{"overlapping split", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "labels": {0, 1}, "train_idx": {1}, "val_idx": {}, "test_idx": {0, 1}}, "node 1 is in both train_idx and test_idx"},
+		{"repeated split node", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "labels": {0, 1}, "train_idx": {1}, "val_idx": {}, "test_idx": {0, 0}}, "node 0 appears twice in test_idx"},
 		{"partial split", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "train_idx": {1}}, "split is incomplete"},
 	}
 	for _, c := range cases {

@@ -270,7 +270,10 @@ func splitFromNpz(z *store.Npz, g *Graph) error {
 	part := make(map[int]int)
 	for i, ids := range parts {
 		for _, v := range ids {
-			if j, seen := part[v]; seen && j != i {
+			if j, seen := part[v]; seen {
+				if j == i {
+					return fmt.Errorf("node %d appears twice in %s; want each node at most once", v, keys[i])
+				}
 				return fmt.Errorf("node %d is in both %s and %s; want disjoint train, val and test splits", v, keys[j], keys[i])
 			}
 			part[v] = i

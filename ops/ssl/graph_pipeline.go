@@ -90,8 +90,7 @@ func TrainGraph(ctx context.Context, b *graph.Batch, cfg Config, progress func(e
 }
 
 // runBatches is run for mini-batched graph-level training: the trainer's
-// epoch is one pass over every mini-batch (the reference's AugmentDataLoader
-// yields only one batch per epoch, pitfall P16).
+// epoch is one pass over every mini-batch, each one optimizer step.
 func runBatches(ctx context.Context, cfg Config, b *graph.Batch, rng *rand.Rand, params []*autograd.Var, step func(*graph.Batch) (*autograd.Var, error), embed func(*graph.Batch) (*tensor.Tensor, error), progress func(int)) (*Result, error) {
 	opt, err := optimizer(cfg, params)
 	if err != nil {

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -55,6 +56,9 @@ type CVOptions struct {
 	// outer training set (default 5).
 	InnerFolds int
 	Seed       uint64
+	// Ctx, when not nil, is checked before every fit, so a caller can stop
+	// a long cross-validation between fits.
+	Ctx context.Context
 }
 
 // CVResult holds per-fold test accuracies (fractions) and the C each fold
@@ -113,6 +117,9 @@ func CrossValidate(x []float32, n, d int, y []int, numClasses int, opt CVOptions
 				}
 			}
 		}
+		if opt.Ctx != nil && opt.Ctx.Err() != nil {
+			return nil, opt.Ctx.Err()
+		}
 		acc, err := fitScore(x, d, y, numClasses, train, test, bestC, opt)
 		if err != nil {
 			return nil, err
@@ -162,6 +169,9 @@ func innerScore(x []float32, d int, y []int, numClasses int, train []int, c floa
 			} else {
 				tr = append(tr, r)
 			}
+		}
+		if opt.Ctx != nil && opt.Ctx.Err() != nil {
+			return 0, opt.Ctx.Err()
 		}
 		acc, err := fitScore(x, d, y, numClasses, tr, te, c, opt)
 		if err != nil {

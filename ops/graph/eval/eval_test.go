@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -298,5 +300,18 @@ func TestPCAScatterWritesPNG(t *testing.T) {
 	}
 	if ratio[0] < ratio[1] || ratio[0]+ratio[1] > 1+1e-9 {
 		t.Errorf("explained variance %v, want decreasing ratios summing to at most 1", ratio)
+	}
+}
+
+func TestCrossValidateStopsOnCancel(t *testing.T) {
+	x, y := blobs(60, 3, 2, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := CrossValidate(x, 60, 3, y, 2, CVOptions{Folds: 3, InnerFolds: 2, Ctx: ctx})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cross-validation under a canceled context: got %v, want context.Canceled", err)
+	}
+	if _, err := CrossValidate(x, 60, 3, y, 2, CVOptions{Folds: 3, InnerFolds: 2, Ctx: context.Background()}); err != nil {
+		t.Errorf("cross-validation under a live context: %v", err)
 	}
 }
