@@ -34,6 +34,17 @@ type Entry struct {
 	Files       []File
 	URL         string
 	License     string
+	// Derived, when set, says how the file is made from what URL serves,
+	// for files that are conversions rather than downloads.
+	Derived string
+}
+
+// source says where the entry's file comes from, for error messages.
+func (e *Entry) source() string {
+	if e.Derived != "" {
+		return e.URL + " (" + e.Derived + ")"
+	}
+	return e.URL
 }
 
 // IsFolder reports whether the entry names a folder of files.
@@ -159,13 +170,13 @@ func (v *Verifier) verify(root string, e *Entry, f File) error {
 func checkFile(p string, e *Entry, f File) error {
 	info, err := os.Stat(p)
 	if os.IsNotExist(err) {
-		return fmt.Errorf("data set %q: file %s not found; download it from %s (license: %s) and place it there, or set PARE_DATA to the folder that holds %s", e.Name, p, e.URL, e.License, f.Rel)
+		return fmt.Errorf("data set %q: file %s not found; download it from %s (license: %s) and place it there, or set PARE_DATA to the folder that holds %s", e.Name, p, e.source(), e.License, f.Rel)
 	}
 	if err != nil {
 		return fmt.Errorf("data set %q: %w", e.Name, err)
 	}
 	if info.Size() != f.Size {
-		return fmt.Errorf("data set %q: %s has %d bytes, want %d; the file is truncated or a different version; download it again from %s", e.Name, p, info.Size(), f.Size, e.URL)
+		return fmt.Errorf("data set %q: %s has %d bytes, want %d; the file is truncated or a different version; download it again from %s", e.Name, p, info.Size(), f.Size, e.source())
 	}
 	file, err := os.Open(p)
 	if err != nil {
@@ -177,7 +188,7 @@ func checkFile(p string, e *Entry, f File) error {
 		return fmt.Errorf("data set %q: reading %s: %w", e.Name, p, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 {
-		return fmt.Errorf("data set %q: %s has sha256 %s, want %s; the file differs from the cataloged one; download it again from %s", e.Name, p, got, f.SHA256, e.URL)
+		return fmt.Errorf("data set %q: %s has sha256 %s, want %s; the file differs from the cataloged one; download it again from %s", e.Name, p, got, f.SHA256, e.source())
 	}
 	return nil
 }

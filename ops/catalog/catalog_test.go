@@ -29,6 +29,7 @@ func TestResolveErrors(t *testing.T) {
 		{"no-such-set", "unknown data set"},
 		{"stories260K", "not found; download it from https://"},
 		{"FB15k-237/nope.txt", "has no file"},
+		{"planetoid-cora", "planetoid/ (converted from the Planetoid files"},
 	}
 	for _, tc := range tests {
 		_, _, err := v.Resolve(dir, tc.name)
