@@ -299,3 +299,20 @@ func TestInterruptedBuiltinNamesTheCause(t *testing.T) {
 		t.Errorf("report %q, want the --timeout cause named and no \"context deadline exceeded\"", text)
 	}
 }
+
+func TestRunJSONRecordsResolvedEvaluateOptions(t *testing.T) {
+	src := "m = ssl.train(method = \"dgi\", graph = graph.karate_club(), epochs = 2, hidden = [4])\n" +
+		"ssl.evaluate(m, protocol = \"kmeans_nmi\", seed = 3)\n"
+	dir := writeRecipe(t, map[string]string{"main.star": src})
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := run(t, dir, lang.Options{OutDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	settings, _ := readJSON(t, filepath.Join(out, "run.json"))["settings"].(map[string]any)
+	got, _ := settings["ssl.evaluate"].(map[string]any)
+	options, _ := got["options"].(map[string]any)
+	// runs was not passed: the recorded value is the default.
+	if got["protocol"] != "kmeans_nmi" || options["runs"] != float64(10) || options["seed"] != float64(3) {
+		t.Errorf("run.json ssl.evaluate = %v, want protocol kmeans_nmi with runs 10 and seed 3", got)
+	}
+}

@@ -70,17 +70,10 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	if modelV == nil {
 		return nil, host.Errorf(fn, "model: missing; want an ssl.model or an embeddings tensor")
 	}
-	// run.json records each call's protocol and the options it was given
-	// (the defaults are those of pare doc ssl.evaluate).
-	given := map[string]any{}
-	for k, v := range opts {
-		j, err := host.ToJSON(v)
-		if err != nil {
-			return nil, host.Errorf(fn, "%s: %v", k, err)
-		}
-		given[k] = j
+	// run.json records each call's protocol and its resolved options.
+	record := func(options map[string]any) {
+		host.Get(thread).RecordSetting("ssl.evaluate", map[string]any{"protocol": protocol, "options": options})
 	}
-	host.Get(thread).RecordSetting("ssl.evaluate", map[string]any{"protocol": protocol, "options": given})
 
 	var embV starlark.Value
 	if m, ok := modelV.(*Model); ok {
@@ -130,6 +123,8 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		if lo.Steps <= 0 {
 			return nil, host.Errorf(fn, "steps: got %d, want a positive count", lo.Steps)
 		}
+		record(map[string]any{"runs": runs, "lr": lo.LR, "weight_decay": lo.WeightDecay, "steps": lo.Steps,
+			"solver": lo.Solver, "select": lo.Select, "seed": seed})
 		var tests, vals []float64
 		var steps []starlark.Value
 		for r := 0; r < runs; r++ {
@@ -167,6 +162,10 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		if co.Model != "svm" && co.Model != "logreg" {
 			return nil, host.Errorf(fn, "classifier: got %q, want \"svm\" or \"logreg\"", co.Model)
 		}
+		if co.Cs == nil {
+			co.Cs = eval.DefaultCs()
+		}
+		record(map[string]any{"classifier": co.Model, "folds": co.Folds, "inner_folds": co.InnerFolds, "seed": co.Seed, "cs": co.Cs})
 		r, err := eval.CrossValidate(x, n, d, y, classes, co)
 		if err != nil {
 			return nil, host.Errorf(fn, "%v", err)
@@ -187,6 +186,7 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		if runs <= 0 {
 			return nil, host.Errorf(fn, "runs: got %d, want a positive count", runs)
 		}
+		record(map[string]any{"runs": runs, "seed": seed})
 		mean, std, err := eval.KMeansNMI(x, n, d, y, classes, runs, uint64(seed))
 		if err != nil {
 			return nil, host.Errorf(fn, "%v", err)
@@ -208,6 +208,7 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 				ks = append(ks, int(f))
 			}
 		}
+		record(map[string]any{"ks": ks})
 		p, err := eval.SimilaritySearch(x, n, d, y, ks)
 		if err != nil {
 			return nil, host.Errorf(fn, "%v", err)
@@ -227,6 +228,7 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		if err != nil {
 			return nil, err
 		}
+		record(map[string]any{"path": path, "title": title})
 		var names []string
 		if g != nil {
 			names = g.ClassNames

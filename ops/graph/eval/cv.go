@@ -69,6 +69,9 @@ type CVResult struct {
 	Mean, Std  float64
 }
 
+// DefaultCs returns the C grid CrossValidate uses when none is given.
+func DefaultCs() []float64 { return []float64{1e-3, 1e-2, 1e-1, 1, 10, 100, 1000} }
+
 // CrossValidate runs stratified k-fold cross-validation of a linear model
 // on x (n×d). For each outer fold, C is picked by an inner stratified
 // k-fold grid search over the outer training rows only, the model is refit
@@ -91,7 +94,7 @@ func CrossValidate(x []float32, n, d int, y []int, numClasses int, opt CVOptions
 		opt.InnerFolds = 5
 	}
 	if len(opt.Cs) == 0 {
-		opt.Cs = []float64{1e-3, 1e-2, 1e-1, 1, 10, 100, 1000}
+		opt.Cs = DefaultCs()
 	}
 	for _, c := range opt.Cs {
 		if !(c > 0) {
