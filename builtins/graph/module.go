@@ -266,6 +266,9 @@ func diffusion(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tupl
 	if err := host.UnpackArgs(fn.Name(), args, kwargs, "g", &gV, "kernel?", &opt.Kernel, "alpha?", &opt.Alpha, "t?", &opt.T, "top_k?", &opt.TopK, "eps?", &opt.Eps); err != nil {
 		return nil, err
 	}
+	if opt.Kernel != "ppr" && opt.Kernel != "heat" {
+		return nil, host.Errorf(fn, "kernel: got %q, want \"ppr\" or \"heat\"", opt.Kernel)
+	}
 	g, err := graphArg(fn, "g", gV)
 	if err != nil {
 		return nil, err
