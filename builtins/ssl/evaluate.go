@@ -111,17 +111,11 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		if g == nil || g.Split == nil {
 			return nil, host.Errorf(fn, "graph: got no train/val/test split, want a graph.graph with a split for linear_probe (use protocol=\"cv\" for a graph.batch)")
 		}
-		runs := o.int("runs", 10)
-		lo := eval.LogRegOptions{Solver: o.str("solver", "adam"), LR: o.float("lr", 0.01), WeightDecay: o.float("weight_decay", 0), Steps: o.int("steps", 100), Select: o.str("select", "last")}
-		seed := o.int("seed", 0)
+		runs := o.int("runs", 10, 1)
+		lo := eval.LogRegOptions{Solver: o.str("solver", "adam"), LR: o.float("lr", 0.01), WeightDecay: o.float("weight_decay", 0), Steps: o.int("steps", 100, 1), Select: o.str("select", "last")}
+		seed := o.int("seed", 0, 0)
 		if o.err != nil {
 			return nil, o.err
-		}
-		if runs <= 0 {
-			return nil, host.Errorf(fn, "runs: got %d, want a positive count", runs)
-		}
-		if lo.Steps <= 0 {
-			return nil, host.Errorf(fn, "steps: got %d, want a positive count", lo.Steps)
 		}
 		record(map[string]any{"runs": runs, "lr": lo.LR, "weight_decay": lo.WeightDecay, "steps": lo.Steps,
 			"solver": lo.Solver, "select": lo.Select, "seed": seed})
@@ -148,7 +142,7 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			"steps": starlark.NewList(steps)}), nil
 
 	case "cv":
-		co := eval.CVOptions{Model: o.str("classifier", "svm"), Folds: o.int("folds", 10), InnerFolds: o.int("inner_folds", 5), Seed: uint64(o.int("seed", 0)), Ctx: host.Context(thread)}
+		co := eval.CVOptions{Model: o.str("classifier", "svm"), Folds: o.int("folds", 10, 1), InnerFolds: o.int("inner_folds", 5, 1), Seed: uint64(o.int("seed", 0, 0)), Ctx: host.Context(thread)}
 		if v, ok := opts["cs"]; ok {
 			cs, err := host.Floats(fn, "cs", v)
 			if err != nil {
@@ -179,12 +173,9 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			"accs": floats(accs), "chosen_c": floats(r.ChosenC)}), nil
 
 	case "kmeans_nmi":
-		runs, seed := o.int("runs", 10), o.int("seed", 0)
+		runs, seed := o.int("runs", 10, 1), o.int("seed", 0, 0)
 		if o.err != nil {
 			return nil, o.err
-		}
-		if runs <= 0 {
-			return nil, host.Errorf(fn, "runs: got %d, want a positive count", runs)
 		}
 		record(map[string]any{"runs": runs, "seed": seed})
 		mean, std, err := eval.KMeansNMI(x, n, d, y, classes, runs, uint64(seed))
@@ -257,21 +248,21 @@ type optionReader struct {
 	err  error
 }
 
-func (o *optionReader) int(k string, def int) int {
+// int returns option k as an int of at least least, or def when it is absent.
+func (o *optionReader) int(k string, def, least int) int {
 	v, ok := o.opts[k]
 	if !ok || o.err != nil {
 		return def
 	}
 	n, err := starlark.AsInt32(v)
-	if err != nil {
-		o.err = host.Errorf(o.fn, "%s: got %s, want an int between -2147483648 and 2147483647", k, v.String())
-		return def
-	}
 	switch {
-	case n < 0 && k == "seed":
-		o.err = host.Errorf(o.fn, "seed: got %d, want 0 or more", n)
-	case n <= 0 && (k == "steps" || k == "runs" || k == "folds" || k == "inner_folds"):
+	case err != nil:
+		o.err = host.Errorf(o.fn, "%s: got %s, want an int from %d to 2147483647", k, v.String(), least)
+		return def
+	case n < least && least == 1:
 		o.err = host.Errorf(o.fn, "%s: got %d, want a positive count", k, n)
+	case n < least:
+		o.err = host.Errorf(o.fn, "%s: got %d, want %d or more", k, n, least)
 	}
 	return n
 }

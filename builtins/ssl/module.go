@@ -193,7 +193,11 @@ func convert(fn *starlark.Builtin, key, kind string, v starlark.Value) (any, err
 		n, err := starlark.AsInt32(v)
 		if err != nil {
 			if _, isInt := v.(starlark.Int); isInt {
-				return nil, host.Errorf(fn, "%s: got %s, want an int between -2147483648 and 2147483647", key, v.String())
+				lowest := "-2147483648"
+				if key == "seed" {
+					lowest = "0"
+				}
+				return nil, host.Errorf(fn, "%s: got %s, want an int from %s to 2147483647", key, v.String(), lowest)
 			}
 			return nil, host.Errorf(fn, "%s: got %s, want an int", key, v.Type())
 		}
