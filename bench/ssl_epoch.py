@@ -15,34 +15,15 @@ Usage: /usr/bin/python3 bench/ssl_epoch.py DATA_DIR [--threads 2] [--epochs 20]
 Prints one line per model: name, median and min epoch time in ms.
 """
 import argparse
+import os
+import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def load_cora(data_dir):
-    z = np.load(f"{data_dir}/graph/planetoid-cora.npz")
-    n, f = (int(v) for v in z["attr_shape"])
-    x = np.zeros((n, f), dtype=np.float32)
-    indptr, indices = z["attr_indptr"], z["attr_indices"]
-    for i in range(n):
-        x[i, indices[indptr[i]:indptr[i + 1]]] = z["attr_data"][indptr[i]:indptr[i + 1]]
-    rows = np.repeat(np.arange(n), np.diff(z["adj_indptr"]))
-    edge_index = torch.tensor(np.stack([rows, z["adj_indices"]]), dtype=torch.long)
-    return torch.from_numpy(x), edge_index, n
-
-
-def gcn_norm(edge_index, n):
-    """D^-1/2 (A + I) D^-1/2 as a sparse COO tensor."""
-    loops = torch.arange(n)
-    ei = torch.cat([edge_index, torch.stack([loops, loops])], dim=1)
-    w = torch.ones(ei.size(1))
-    deg = torch.zeros(n).scatter_add_(0, ei[0], w)
-    dinv = deg.pow(-0.5)
-    vals = dinv[ei[0]] * w * dinv[ei[1]]
-    return torch.sparse_coo_tensor(ei, vals, (n, n)).coalesce()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from grace_ref import gcn_norm, load_cora  # noqa: E402
 
 
 def glorot(shape):
@@ -134,7 +115,7 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    x, edge_index, n = load_cora(args.data)
+    x, edge_index, _, _, n = load_cora(args.data)
     xn = x / x.sum(1, keepdim=True).clamp(min=1)
     a = gcn_norm(edge_index, n)
 
