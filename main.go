@@ -124,7 +124,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // sizeFlag parses sizes such as 512MiB, 2GB, 1.5G or a plain byte count.
-// durationFlag is a time.Duration flag whose parse error says what it takes.
+// durationFlag is a time.Duration flag whose parse error lists accepted forms.
 type durationFlag time.Duration
 
 func (d *durationFlag) String() string { return time.Duration(*d).String() }

@@ -21,6 +21,7 @@ def main():
     ap.add_argument("-rounds", type=int, default=15)
     ap.add_argument("-reps", type=int, default=5)
     a = ap.parse_args()
+
     n, m = a.n, a.n + a.n // 2
     idx = np.arange(n)
     x = (idx % 1000).astype(np.float32)
@@ -28,12 +29,14 @@ def main():
     dst = np.ones(n, np.float32)
     x2 = (np.arange(m) % 1000).astype(np.float32)
     dst2 = np.ones(m, np.float32)
+
     ops = [
         ("copy", lambda: np.copyto(dst, x)),
         ("copy, same bytes", lambda: np.copyto(dst2, x2)),
         ("np.add(out=)", lambda: np.add(x, y, out=dst)),
         ("x + y", lambda: x + y),
     ]
+
     times = {name: [] for name, _ in ops}
     for _ in range(a.rounds):
         for name, run in ops:
@@ -43,6 +46,7 @@ def main():
                 run()
                 calls.append((time.perf_counter() - t0) * 1e3)
             times[name].append(float(np.median(calls)))
+
     print("# NumPy %s, n=%d float32 per array, %d rounds of %d calls" % (np.__version__, n, a.rounds, a.reps))
     print("| operation | median ms | min ms | np.add(out=) time / this time |")
     print("|---|---|---|---|")

@@ -14,8 +14,9 @@ settings; BGRL publishes no Cora configuration):
   nodes; AdamW lr 1e-4, weight decay 1e-5, 4000 epochs;
 - evaluation: the online encoder in eval mode on the clean graph, scored by
   the probe of bench/grace_ref.py (Adam, lr 0.01, 100 steps, 20 refits) on
-  the public split, for the weights of the lowest-loss epoch (what pare's
-  ssl.train returns) and of the last epoch, and every --every epochs.
+  the public split. It scores the weights of the lowest-loss epoch (what
+  pare's ssl.train returns), those of the last epoch, and the current ones
+  every --every epochs.
 
 Usage: /usr/bin/python3 bench/bgrl_ref.py DATA_DIR --seeds 0,1,2 [--epochs 4000] [--every 400]
 """

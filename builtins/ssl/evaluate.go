@@ -248,8 +248,9 @@ type optionReader struct {
 	err  error
 }
 
-// int returns option k as an int of at least least, or def when it is absent.
-func (o *optionReader) int(k string, def, least int) int {
+// int returns option k, which must be an int of at least lowest, or def
+// when k is absent.
+func (o *optionReader) int(k string, def, lowest int) int {
 	v, ok := o.opts[k]
 	if !ok || o.err != nil {
 		return def
@@ -257,12 +258,12 @@ func (o *optionReader) int(k string, def, least int) int {
 	n, err := starlark.AsInt32(v)
 	switch {
 	case err != nil:
-		o.err = host.Errorf(o.fn, "%s: got %s, want an int from %d to 2147483647", k, v.String(), least)
+		o.err = host.Errorf(o.fn, "%s: got %s, want an int from %d to 2147483647", k, v.String(), lowest)
 		return def
-	case n < least && least == 1:
+	case n < lowest && lowest == 1:
 		o.err = host.Errorf(o.fn, "%s: got %d, want a positive count", k, n)
-	case n < least:
-		o.err = host.Errorf(o.fn, "%s: got %d, want %d or more", k, n, least)
+	case n < lowest:
+		o.err = host.Errorf(o.fn, "%s: got %d, want %d or more", k, n, lowest)
 	}
 	return n
 }

@@ -34,12 +34,12 @@ type Entry struct {
 	Files       []File
 	URL         string
 	License     string
-	// Derived, when set, says how the file is made from what URL serves,
-	// for files that are conversions rather than downloads.
+	// Derived, when set, describes how the file is made from the files at
+	// URL, for files that are conversions rather than downloads.
 	Derived string
 }
 
-// source says where the entry's file comes from, for error messages.
+// source returns where the entry's file comes from, for error messages.
 func (e *Entry) source() string {
 	if e.Derived != "" {
 		return e.URL + " (" + e.Derived + ")"

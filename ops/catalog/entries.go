@@ -17,14 +17,12 @@ func one(name, rel string, size int64, sha, desc, url, license string) *Entry {
 	return &Entry{Name: name, Rel: rel, Description: desc, Files: []File{{Rel: rel, Size: size, SHA256: sha}}, URL: url, License: license}
 }
 
-// planetoidCora is a conversion of the Planetoid files, not a download.
-var planetoidCora = func() *Entry {
-	e := one("planetoid-cora", "graph/planetoid-cora.npz", 559362, "28247063a2d841f70e26ced6303c1e6b3fd9ed261ad41a35cdb4aa80cc08f1a0",
-		"Cora with the Planetoid public split (140/500/1000), symmetric adjacency, CSR npz",
-		gnnBench+"planetoid/", "MIT (gnn-benchmark); Cora from LINQS")
-	e.Derived = "converted from the Planetoid files ind.cora.* found there; the data folder's README gives the layout"
+// derived marks e as a conversion of the files at its URL, made as how
+// describes.
+func derived(e *Entry, how string) *Entry {
+	e.Derived = how
 	return e
-}()
+}
 
 var entries = []*Entry{
 	one("stories260K", "llm/stories260K.bin", 1056540, "b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696",
@@ -39,7 +37,10 @@ var entries = []*Entry{
 	one("llama-2-tiny-random", "llm/llama-2-tiny-random.gguf", 1750560, "81f226c62d28ed4a1a9b9fa080fcd9f0cc40e0f9d5680036583ff98fbcd035cb",
 		"tiny random-weight llama GGUF v3, for GGUF reader tests only",
 		"https://github.com/ollama/ollama/raw/87a88cc8f923eb0d8b65c45a4b31cd87b34ee5b1/api/data/llama-2-tiny-random.gguf", "MIT"),
-	planetoidCora,
+	derived(one("planetoid-cora", "graph/planetoid-cora.npz", 559362, "28247063a2d841f70e26ced6303c1e6b3fd9ed261ad41a35cdb4aa80cc08f1a0",
+		"Cora with the Planetoid public split (140/500/1000), symmetric adjacency, CSR npz",
+		gnnBench+"planetoid/", "MIT (gnn-benchmark); Cora from LINQS"),
+		"converted from the Planetoid files ind.cora.* found there; the data folder's README gives the layout"),
 	one("cora", "graph/cora.npz", 540580, "068e22d90c3849b4057dfb05851741428992af058efcd4e7ebb4186f3d581de2",
 		"Cora in the gnn-benchmark layout: directed citations, no split",
 		gnnBench+"npz/cora.npz", "MIT (gnn-benchmark); Cora from LINQS"),

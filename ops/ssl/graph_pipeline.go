@@ -99,7 +99,7 @@ func runBatches(ctx context.Context, cfg Config, b *graph.Batch, rng *rand.Rand,
 	n := b.NumGraphs()
 	var res *TrainResult
 	// Each mini-batch is one optimizer step, so the epoch loop lives here
-	// rather than in Train; best-weight restoration tracks epochs.
+	// rather than in Train. Best-weight restoration tracks epochs.
 	best := make([][]float32, len(params))
 	res = &TrainResult{BestEpoch: -1}
 	since := 0

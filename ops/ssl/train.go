@@ -76,9 +76,8 @@ func Train(ctx context.Context, params []*autograd.Var, opt nn.Optimizer, cfg Tr
 	return res, nil
 }
 
-// lossAndGrads clears the gradients of params, evaluates loss and
-// backpropagates it, and returns the loss value; epoch names the epoch in
-// the NaN error.
+// lossAndGrads clears the gradients of params, evaluates loss, backpropagates
+// it and returns its value. epoch is named in the error for a NaN loss.
 func lossAndGrads(params []*autograd.Var, loss func() (*autograd.Var, error), epoch int) (float64, error) {
 	nn.ZeroGrads(params)
 	var l *autograd.Var

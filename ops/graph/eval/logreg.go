@@ -24,23 +24,22 @@ type LogRegOptions struct {
 	Solver string
 	// LR is Adam's learning rate (default 0.01).
 	LR float64
-	// WeightDecay adds WeightDecay·W to the gradient of the weights, in the
-	// manner of torch.optim.Adam's weight_decay, but leaves the bias
-	// undecayed (torch decays every parameter it is given, the bias of
-	// GraphMAE's probe included); for L-BFGS it is the coefficient of
-	// (WeightDecay/2)·‖W‖².
+	// WeightDecay adds WeightDecay·W to the gradient of the weights, as
+	// torch.optim.Adam's weight_decay does, but leaves the bias undecayed.
+	// Torch decays every parameter it is given, so GraphMAE's probe decays
+	// its bias too. For L-BFGS it is the coefficient of (WeightDecay/2)·‖W‖².
 	WeightDecay float64
 	// Steps is the number of Adam steps (default 100) or the L-BFGS
 	// iteration limit (default 1000).
 	Steps int
 	// Seed drives the Xavier-uniform initialization.
 	Seed uint64
-	// Select chooses the weights LinearProbe scores: "last" (default) keeps
-	// those after the last step; "val" scores the validation rows after
+	// Select chooses the weights LinearProbe scores. "last" (default) keeps
+	// those after the last step. "val" scores the validation rows after
 	// every Adam step and keeps the weights of the step with the highest
-	// validation accuracy (the latest on ties, as GraphMAE's probe compares
-	// with >=), the early-stopped figure GraphMAE's probe reports next to the
-	// last step. "val" needs the Adam
+	// validation accuracy, the latest on ties because GraphMAE's probe
+	// compares with >=. That is the early-stopped figure GraphMAE's probe
+	// reports next to the last step. "val" needs the Adam
 	// solver and validation rows. TrainLogReg ignores Select.
 	Select string
 }

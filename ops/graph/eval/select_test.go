@@ -74,9 +74,17 @@ func TestLinearProbeSelectsOnValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := perStep[bestStep-1]
-	if r.Step != bestStep || r.ValAcc != want.ValAcc || r.TestAcc != want.TestAcc || r.TrainAcc != want.TrainAcc {
-		t.Errorf("select val: step %d val %g test %g train %g, want step %d val %g test %g train %g",
-			r.Step, r.ValAcc, r.TestAcc, r.TrainAcc, bestStep, want.ValAcc, want.TestAcc, want.TrainAcc)
+	if r.Step != bestStep {
+		t.Errorf("select val: step %d, want %d", r.Step, bestStep)
+	}
+	if r.ValAcc != want.ValAcc {
+		t.Errorf("select val: validation accuracy %g, want %g", r.ValAcc, want.ValAcc)
+	}
+	if r.TestAcc != want.TestAcc {
+		t.Errorf("select val: test accuracy %g, want %g", r.TestAcc, want.TestAcc)
+	}
+	if r.TrainAcc != want.TrainAcc {
+		t.Errorf("select val: train accuracy %g, want %g", r.TrainAcc, want.TrainAcc)
 	}
 }
 
