@@ -177,36 +177,22 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	interrupted := false
 	select {
 	case runErr = <-done:
+		// A builtin that saw the context end may return before the
+		// select below notices it; that failure is still an interrupt.
+		if runErr != nil && ctx.Err() != nil {
+			interrupted = true
+			runErr = interruptError(ctx, session, runErr)
+		}
 	case <-ctx.Done():
 		interrupted = true
-		cause := context.Cause(ctx)
-		what := "interrupted"
-		if errors.Is(cause, context.DeadlineExceeded) || cause != context.Canceled {
-			what = cause.Error()
-		}
-		running := session.Running()
-		thread.Cancel(what)
+		thread.Cancel(interruptCause(ctx))
 		var stopped error
 		select {
 		case stopped = <-done:
 		case <-time.After(time.Second):
-			running += " (it did not stop within 1 s)"
+			stopped = errNotStopped
 		}
-		msg := what
-		if running != "" {
-			msg += " while running " + running
-		}
-		re := &RunError{Msg: msg}
-		var ee *starlark.EvalError
-		if errors.As(stopped, &ee) {
-			// The backtrace gives the recipe position where it stopped.
-			// Builtins return ctx.Err(); name the cause instead.
-			re.Backtrace = strings.ReplaceAll(ErrorText(ee), ctx.Err().Error(), what)
-			if running != "" {
-				re.Backtrace += "\n(" + what + " while running " + running + ")"
-			}
-		}
-		runErr = re
+		runErr = interruptError(ctx, session, stopped)
 	}
 
 	status := "ok"
@@ -242,6 +228,47 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	return &Result{Metrics: m.values, Interrupted: interrupted}, runErr
+}
+
+// errNotStopped stands for the recipe's error when it did not stop within a
+// second of the interrupt.
+var errNotStopped = errors.New("did not stop")
+
+// interruptCause says why ctx ended: the --timeout cause, or "interrupted"
+// for Ctrl-C.
+func interruptCause(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	if errors.Is(cause, context.DeadlineExceeded) || cause != context.Canceled {
+		return cause.Error()
+	}
+	return "interrupted"
+}
+
+// interruptError reports an interrupted run: the cause, the builtin it
+// stopped, and the recipe position from stopped, the recipe's error.
+func interruptError(ctx context.Context, session *host.Session, stopped error) *RunError {
+	what := interruptCause(ctx)
+	// Read after the recipe stopped: a builtin that saw the context end
+	// before this goroutine did has already returned.
+	running := session.Interrupted()
+	if running != "" && stopped == errNotStopped {
+		running += " (it did not stop within 1 s)"
+	}
+	msg := what
+	if running != "" {
+		msg += " while running " + running
+	}
+	re := &RunError{Msg: msg}
+	var ee *starlark.EvalError
+	if errors.As(stopped, &ee) {
+		// The backtrace gives the recipe position where it stopped.
+		// Builtins return ctx.Err(); name the cause instead.
+		re.Backtrace = strings.ReplaceAll(ErrorText(ee), ctx.Err().Error(), what)
+		if running != "" {
+			re.Backtrace += "\n(" + what + " while running " + running + ")"
+		}
+	}
+	return re
 }
 
 // newSession builds the run's session and sandbox. It returns the staging

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,6 +111,35 @@ func TestRecoverRecordsRunningBuiltin(t *testing.T) {
 	}
 	if during != "m.slow" || s.Running() != "" {
 		t.Errorf("Running() = %q during the call and %q after, want m.slow and empty", during, s.Running())
+	}
+}
+
+func TestInterruptedNamesBuiltinThatReturned(t *testing.T) {
+	// A builtin that sees the context end returns before the run loop
+	// writes its report; Interrupted still names it.
+	ctx, cancel := context.WithCancel(t.Context())
+	s := NewSession(ctx)
+	th := &starlark.Thread{}
+	s.Attach(th)
+	fail := func(name string) *starlark.Builtin {
+		return starlark.NewBuiltin(name, Recover(func(thread *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			return starlark.None, Context(thread).Err()
+		}))
+	}
+	if _, err := starlark.Call(th, fail("m.early"), nil, nil); err != nil {
+		t.Fatalf("m.early before the cancel: %v", err)
+	}
+	if got := s.Interrupted(); got != "" {
+		t.Errorf("Interrupted() before the cancel = %q, want empty", got)
+	}
+	cancel()
+	for _, name := range []string{"m.slow", "m.later"} {
+		if _, err := starlark.Call(th, fail(name), nil, nil); err == nil {
+			t.Fatalf("%s after the cancel returned no error", name)
+		}
+	}
+	if s.Running() != "" || s.Interrupted() != "m.slow" {
+		t.Errorf("Running() = %q, Interrupted() = %q, want empty and m.slow", s.Running(), s.Interrupted())
 	}
 }
 

@@ -118,11 +118,15 @@ func Recover(fn Func) Func {
 		defer func() {
 			s.current.Store(prev)
 			if r := recover(); r != nil {
+				v = nil
 				if ue, ok := r.(UserError); ok {
-					v, err = nil, fmt.Errorf("%s: %w", b.Name(), ue)
-					return
+					err = fmt.Errorf("%s: %w", b.Name(), ue)
+				} else {
+					err = &PanicError{Builtin: b.Name(), Value: r, Stack: string(debug.Stack())}
 				}
-				v, err = nil, &PanicError{Builtin: b.Name(), Value: r, Stack: string(debug.Stack())}
+			}
+			if err != nil && s.Ctx != nil && s.Ctx.Err() != nil {
+				s.stopped.CompareAndSwap(nil, b.Name())
 			}
 		}()
 		return fn(thread, b, args, kwargs)

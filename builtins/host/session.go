@@ -39,6 +39,10 @@ type Session struct {
 	Catalog *catalog.Verifier
 
 	current atomic.Value // name of the builtin running now, or ""
+	// stopped names the first builtin that returned an error after Ctx
+	// ended, so an interrupt report can name it even when it returned
+	// before the report was written.
+	stopped atomic.Value
 
 	mu       sync.Mutex
 	inputs   map[string]string
@@ -60,6 +64,17 @@ func NewSession(ctx context.Context) *Session {
 // Running returns the name of the builtin running now, or "" between calls.
 func (s *Session) Running() string {
 	name, _ := s.current.Load().(string)
+	return name
+}
+
+// Interrupted names the builtin an interrupt stopped: the one running now,
+// or else the first that returned an error after the run's context ended.
+// It returns "" when the interrupt came between builtin calls.
+func (s *Session) Interrupted() string {
+	if name := s.Running(); name != "" {
+		return name
+	}
+	name, _ := s.stopped.Load().(string)
 	return name
 }
 
