@@ -213,6 +213,38 @@ func TestSgemmBlockEdges(t *testing.T) {
 	}
 }
 
+// TestSgemmIgnoresThreads checks that each packed backend gives the same
+// bits with 1, 2 and 3 goroutines: threads split the rows and columns of C,
+// never the sum over k, so a recipe gives the same digits on any machine.
+// OpenBLAS makes no such promise and is left out.
+func TestSgemmIgnoresThreads(t *testing.T) {
+	for _, bk := range gemmBackends() {
+		if bk.packed == nil {
+			continue
+		}
+		g := bk.packed
+		m, n, k := 2*g.mc+3, g.nc+g.nr+5, 2*g.kc+7
+		rng := rand.New(rand.NewPCG(5, 8))
+		a, b := randomSlice(rng, m*k), randomSlice(rng, k*n)
+		var first []float32
+		for _, threads := range []int{1, 2, 3} {
+			c := make([]float32, m*n)
+			if err := SgemmWith(bk.name, threads, false, false, m, n, k, 1, a, k, b, n, 0, c, n); err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = c
+				continue
+			}
+			for i := range c {
+				if c[i] != first[i] {
+					t.Fatalf("%s with %d threads: C[%d] = %.9g, want %.9g as with 1", bk.name, threads, i, c[i], first[i])
+				}
+			}
+		}
+	}
+}
+
 // TestSgemmDefault checks that the exported Sgemm matches the plain loop.
 func TestSgemmDefault(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))

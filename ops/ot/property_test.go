@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -587,6 +588,37 @@ func TestSinkhornEpsilonScalingSamePlan(t *testing.T) {
 		}
 	}
 	t.Logf("iterations: with epsilon scaling %d, without %d", scaled.Iterations, direct.Iterations)
+}
+
+// TestSinkhornIgnoresThreads checks that the plan is the same to the bit
+// with any number of goroutines, so a recipe gives the same digits on any
+// machine.
+func TestSinkhornIgnoresThreads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 19))
+	a, b := randSimplex(rng, 700), randSimplex(rng, 300)
+	M := randMatrix(rng, 700, 300)
+	prev := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(prev)
+	var first *SinkhornResult
+	for _, procs := range []int{1, 2, 3} {
+		runtime.GOMAXPROCS(procs)
+		res, err := Sinkhorn(context.Background(), a, b, M, 0.05, SinkhornOptions{StopThr: 1e-12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = res
+			continue
+		}
+		if res.Iterations != first.Iterations {
+			t.Fatalf("GOMAXPROCS %d: %d iterations, want %d as with 1", procs, res.Iterations, first.Iterations)
+		}
+		for k, x := range res.Plan.Data {
+			if x != first.Plan.Data[k] {
+				t.Fatalf("GOMAXPROCS %d: plan element %d is %.17g, want %.17g as with 1", procs, k, x, first.Plan.Data[k])
+			}
+		}
+	}
 }
 
 func TestLinearAssignmentCanceled(t *testing.T) {

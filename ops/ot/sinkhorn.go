@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
 
 	"pare/ops/kernels"
 )
@@ -266,8 +265,13 @@ func (s *sinkhornState) buildKernel() {
 	}
 }
 
-// accumulate sets ktu = Kᵀu in one pass over K, split into row chunks
-// whose partial sums are added at the end. With updateU it first sets
+// chunkRows is the number of rows of K summed into one partial Kᵀu. It does
+// not depend on the thread count, so the sums match on every machine. It is
+// a multiple of 4 for the four-row loop of accumulate.
+const chunkRows = 128
+
+// accumulate sets ktu = Kᵀu in one pass over K, split into row chunks of
+// chunkRows rows whose partial sums are added in chunk order at the end. With updateU it first sets
 // u_i = a_i/(Kv)_i for each row, so K is read once per iteration where two
 // matrix-vector products would read it twice, which bounds the speed at
 // large n·m. It returns false when some row of positive weight has a
@@ -278,7 +282,7 @@ func (s *sinkhornState) buildKernel() {
 // zero-weight row gets u_i = 0.
 func (s *sinkhornState) accumulate(updateU bool) bool {
 	n, m := s.M.Rows, s.M.Cols
-	chunks := min(runtime.GOMAXPROCS(0), max(1, n/64))
+	chunks := max(1, (n+chunkRows-1)/chunkRows)
 	if len(s.partial) != chunks*m {
 		s.partial = make([]float64, chunks*m)
 	}
@@ -287,7 +291,7 @@ func (s *sinkhornState) accumulate(updateU bool) bool {
 		for c := clo; c < chi; c++ {
 			acc := s.partial[c*m : (c+1)*m]
 			clear(acc)
-			lo, hi := c*n/chunks, (c+1)*n/chunks
+			lo, hi := c*chunkRows, min((c+1)*chunkRows, n)
 			// Four rows at a time: the dot products share each load of v,
 			// and acc is read and written once for the four.
 			for ; lo+4 <= hi; lo += 4 {
@@ -321,13 +325,17 @@ func (s *sinkhornState) accumulate(updateU bool) bool {
 		}
 	})
 
-	ktu := s.ktu
-	copy(ktu, s.partial[:m])
-	for c := 1; c < chunks; c++ {
-		for j, x := range s.partial[c*m : (c+1)*m] {
-			ktu[j] += x
+	// Each column adds its chunks' partial sums in chunk order, so the
+	// split of columns among threads does not change the result.
+	kernels.ParallelFor(m, 1024, func(jlo, jhi int) {
+		ktu := s.ktu[jlo:jhi]
+		copy(ktu, s.partial[jlo:jhi])
+		for c := 1; c < chunks; c++ {
+			for j, x := range s.partial[c*m+jlo : c*m+jhi] {
+				ktu[j] += x
+			}
 		}
-	}
+	})
 	return !zeroRow
 }
 
