@@ -2,8 +2,10 @@
 package plot
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -13,7 +15,9 @@ import (
 
 const seriesDoc = `series is a dict from a name to either a list of y values (x = 0, 1, ...)
 or an (x, y) pair of lists; lists may be tensors. A relative path is written
-under --out. The format follows the extension: .png, .svg or .pdf.`
+under --out. The format follows the extension: .png, .svg or .pdf. Returns
+the written path. Without --out a relative path is not written: the call
+returns None and prints a note, so a recipe still reports its numbers.`
 
 func init() {
 	host.Register(&host.Module{
@@ -29,7 +33,8 @@ Draw each series as points. ` + seriesDoc},
 			{Name: "bars", Fn: bars, Doc: `bars(path, labels, series, title="", xlabel="", ylabel="")
 
 Draw grouped bars: one group per label, and in each group one bar per entry
-of series (a dict from a name to a list of len(labels) values).`},
+of series (a dict from a name to a list of len(labels) values). Returns
+the written path, or None without --out for a relative path, as line does.`},
 		},
 	})
 }
@@ -48,11 +53,11 @@ func drawer(draw func(string, []oplot.Series, oplot.Options) error) host.Func {
 			return nil, err
 		}
 		abs, err := outputFile(thread, fn, path)
-		if err != nil {
-			return nil, err
+		if err != nil || abs == "" {
+			return starlark.None, err
 		}
 		if err := draw(abs, list, opts); err != nil {
-			return nil, host.Errorf(fn, "%v", err)
+			return nil, drawError(fn, err, abs, path)
 		}
 		return starlark.String(abs), nil
 	}
@@ -86,11 +91,11 @@ func bars(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kw
 		values = append(values, ys)
 	}
 	abs, err := outputFile(thread, fn, path)
-	if err != nil {
-		return nil, err
+	if err != nil || abs == "" {
+		return starlark.None, err
 	}
 	if err := oplot.Bars(abs, labels, names, values, opts); err != nil {
-		return nil, host.Errorf(fn, "%v", err)
+		return nil, drawError(fn, err, abs, path)
 	}
 	return starlark.String(abs), nil
 }
@@ -127,8 +132,19 @@ func unpackSeries(fn *starlark.Builtin, d *starlark.Dict) ([]oplot.Series, error
 	return out, nil
 }
 
+// outputFile checks path against the sandbox and creates its folder. When
+// the run has no --out and path is relative, it prints a note and returns
+// "", so a recipe without --out still finishes and prints its results.
 func outputFile(thread *starlark.Thread, fn *starlark.Builtin, path string) (string, error) {
-	abs, err := host.Get(thread).WritePath(fn.Name(), path)
+	if _, err := oplot.Format(path); err != nil {
+		return "", host.Errorf(fn, "%v", err)
+	}
+	s := host.Get(thread)
+	if s.OutDir == "" && path != "" && !filepath.IsAbs(path) {
+		fmt.Fprintf(s.Stderr, "%s: %s not written: run with --out DIR to keep figures\n", fn.Name(), path)
+		return "", nil
+	}
+	abs, err := s.WritePath(fn.Name(), path)
 	if err != nil {
 		return "", err
 	}
@@ -136,4 +152,10 @@ func outputFile(thread *starlark.Thread, fn *starlark.Builtin, path string) (str
 		return "", host.Errorf(fn, "%v", err)
 	}
 	return abs, nil
+}
+
+// drawError names the figure by the path the recipe gave, because abs is
+// in the run's staging folder, which is removed when the run ends.
+func drawError(fn *starlark.Builtin, err error, abs, path string) error {
+	return host.Errorf(fn, "%s", strings.ReplaceAll(err.Error(), abs, path))
 }

@@ -87,7 +87,33 @@ func draw(path string, series []Series, opts Options, lines bool) error {
 			p.Legend.Add(s.Name, sc)
 		}
 	}
+	if err := fitLogAxes(p, opts); err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
 	return save(p, path, opts)
+}
+
+// fitLogAxes keeps each log axis's range positive. draw drops points at or
+// below zero, but gonum/plot pads an empty or single-value range through
+// zero, where its log scale panics.
+func fitLogAxes(p *gplot.Plot, opts Options) error {
+	for _, ax := range []struct {
+		on   bool
+		name string
+		axis *gplot.Axis
+	}{{opts.LogX, "x", &p.X}, {opts.LogY, "y", &p.Y}} {
+		if !ax.on {
+			continue
+		}
+		if !(ax.axis.Min > 0 && ax.axis.Max >= ax.axis.Min) || math.IsInf(ax.axis.Max, 0) {
+			return fmt.Errorf("no finite positive %s values to draw on the log %s axis; drop log%s or pass values > 0", ax.name, ax.name, ax.name)
+		}
+		if ax.axis.Min == ax.axis.Max {
+			ax.axis.Min /= 2
+			ax.axis.Max *= 2
+		}
+	}
+	return nil
 }
 
 // Bars draws grouped bars: one group per label, one bar per series in each
@@ -135,6 +161,17 @@ func newPlot(opts Options) *gplot.Plot {
 	return p
 }
 
+// Format returns the image format that path's extension names: png, svg
+// or pdf.
+func Format(path string) (string, error) {
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	switch format {
+	case "png", "svg", "pdf":
+		return format, nil
+	}
+	return "", fmt.Errorf("plot %s: unsupported extension %q; use .png, .svg or .pdf", path, filepath.Ext(path))
+}
+
 func save(p *gplot.Plot, path string, opts Options) error {
 	w, h := opts.Width, opts.Height
 	if w <= 0 {
@@ -143,11 +180,9 @@ func save(p *gplot.Plot, path string, opts Options) error {
 	if h <= 0 {
 		h = 4
 	}
-	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
-	switch format {
-	case "png", "svg", "pdf":
-	default:
-		return fmt.Errorf("plot %s: unsupported extension %q; use .png, .svg or .pdf", path, filepath.Ext(path))
+	format, err := Format(path)
+	if err != nil {
+		return err
 	}
 	wt, err := p.WriterTo(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch, format)
 	if err != nil {

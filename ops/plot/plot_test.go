@@ -44,6 +44,8 @@ func TestPlotErrors(t *testing.T) {
 		{"length mismatch", Line(filepath.Join(dir, "a.png"), []Series{{X: []float64{1}, Y: nil}}, Options{}), "1 x values and 0 y values"},
 		{"bad extension", Line(filepath.Join(dir, "a.gif"), []Series{{X: []float64{1}, Y: []float64{1}}}, Options{}), "unsupported extension"},
 		{"bars mismatch", Bars(filepath.Join(dir, "b.png"), []string{"x"}, []string{"a"}, [][]float64{{1, 2}}, Options{}), "2 values for 1 groups"},
+		{"log y, no positive value", Line(filepath.Join(dir, "a.png"), []Series{{X: []float64{0, 1}, Y: []float64{0, -1}}}, Options{LogY: true}), "no finite positive y values"},
+		{"log x, no positive value", Scatter(filepath.Join(dir, "a.png"), []Series{{X: []float64{0}, Y: []float64{1}}}, Options{LogX: true}), "no finite positive x values"},
 	}
 	for _, c := range cases {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
@@ -52,5 +54,25 @@ func TestPlotErrors(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("failed plots left %d files behind", len(entries))
+	}
+}
+
+// TestLogAxisOneValue draws log axes whose positive data have one value.
+// gonum/plot pads such a range through zero unless it is widened first.
+func TestLogAxisOneValue(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name   string
+		series Series
+		opts   Options
+	}{
+		{"one point", Series{X: []float64{1}, Y: []float64{5}}, Options{LogX: true, LogY: true}},
+		{"zero dropped", Series{X: []float64{0, 1}, Y: []float64{0, 1}}, Options{LogY: true}},
+		{"flat", Series{X: []float64{1, 2, 3}, Y: []float64{2, 2, 2}}, Options{LogY: true}},
+	}
+	for _, tc := range tests {
+		if err := Line(filepath.Join(dir, "a.png"), []Series{tc.series}, tc.opts); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
 	}
 }
