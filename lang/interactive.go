@@ -2,6 +2,7 @@ package lang
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -100,13 +101,24 @@ func (in *Interactive) Exec(f *syntax.File) (starlark.Value, error) {
 		if es, ok := f.Stmts[0].(*syntax.ExprStmt); ok {
 			v, err := starlark.EvalExprOptions(f.Options, in.thread, es.X, in.globals)
 			if err != nil {
-				return nil, err
+				return nil, interruptedError(ctx, err)
 			}
 			in.globals["_"] = v
 			return v, nil
 		}
 	}
-	return starlark.None, starlark.ExecREPLChunk(f, in.thread, in.globals)
+	return starlark.None, interruptedError(ctx, starlark.ExecREPLChunk(f, in.thread, in.globals))
+}
+
+// interruptedError rewrites the "context canceled" that a builtin returns
+// after Ctrl-C as "interrupted", the word the REPL uses for it.
+func interruptedError(ctx context.Context, err error) error {
+	var ee *starlark.EvalError
+	if err == nil || ctx.Err() == nil || !errors.As(err, &ee) {
+		return err
+	}
+	ee.Msg = strings.ReplaceAll(ee.Msg, context.Canceled.Error(), "interrupted")
+	return err
 }
 
 // Interrupt cancels the running statement, if any.

@@ -230,22 +230,26 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return &Result{Metrics: m.values, Interrupted: interrupted}, runErr
 }
 
-// errNotStopped stands for the recipe's error when it did not stop within a
-// second of the interrupt.
+// errNotStopped replaces the recipe's error when the recipe did not stop
+// within a second of the interrupt.
 var errNotStopped = errors.New("did not stop")
 
-// interruptCause says why ctx ended: the --timeout cause, or "interrupted"
-// for Ctrl-C.
+// interruptCause returns why ctx ended: the --timeout cause, "interrupted"
+// for Ctrl-C, or "interrupted by signal: NAME" for another signal.
 func interruptCause(ctx context.Context) string {
 	cause := context.Cause(ctx)
-	if errors.Is(cause, context.DeadlineExceeded) || cause != context.Canceled {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return cause.Error()
+	}
+	// signal.NotifyContext's cause reads "<signal> signal received".
+	if name, ok := strings.CutSuffix(cause.Error(), " signal received"); ok && name != "interrupt" {
+		return "interrupted by signal: " + name
 	}
 	return "interrupted"
 }
 
-// interruptError reports an interrupted run: the cause, the builtin it
-// stopped, and the recipe position from stopped, the recipe's error.
+// interruptError builds the report of an interrupted run: the cause, the
+// builtin that was running, and the recipe position taken from stopped.
 func interruptError(ctx context.Context, session *host.Session, stopped error) *RunError {
 	what := interruptCause(ctx)
 	// Read after the recipe stopped: a builtin that saw the context end

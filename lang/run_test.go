@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -297,6 +298,32 @@ func TestInterruptedBuiltinNamesTheCause(t *testing.T) {
 	text := re.Msg + "\n" + re.Backtrace
 	if strings.Contains(text, "context deadline exceeded") || !strings.Contains(re.Backtrace, "timed out after --timeout 300ms while running ssl.train") {
 		t.Errorf("report %q, want the --timeout cause named and no \"context deadline exceeded\"", text)
+	}
+}
+
+func TestSignalInterruptNamesTheSignal(t *testing.T) {
+	// main.go cancels runs through signal.NotifyContext, whose cause reads
+	// "<signal> signal received". Ctrl-C reads "interrupted"; other
+	// signals are named.
+	tests := []struct {
+		cause, want string
+	}{
+		{"interrupt signal received", "interrupted while running ssl.train"},
+		{"terminated signal received", "interrupted by signal: terminated while running ssl.train"},
+	}
+	src := "m = ssl.train(method = \"dgi\", graph = graph.karate_club(), epochs = 100000000, patience = 0, hidden = [4])\n"
+	dir := writeRecipe(t, map[string]string{"main.star": src})
+	for _, tc := range tests {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		time.AfterFunc(200*time.Millisecond, func() { cancel(errors.New(tc.cause)) })
+		_, err := lang.Run(ctx, lang.Options{Recipe: filepath.Join(dir, "main.star"), Stdout: io.Discard, Stderr: io.Discard})
+		var re *lang.RunError
+		if !errors.As(err, &re) {
+			t.Fatalf("%s: error %T %v, want a *lang.RunError", tc.cause, err, err)
+		}
+		if re.Msg != tc.want || strings.Contains(re.Backtrace, "context canceled") {
+			t.Errorf("%s: message %q and backtrace %q, want %q and no \"context canceled\"", tc.cause, re.Msg, re.Backtrace, tc.want)
+		}
 	}
 }
 

@@ -115,8 +115,8 @@ func TestRecoverRecordsRunningBuiltin(t *testing.T) {
 }
 
 func TestInterruptedNamesBuiltinThatReturned(t *testing.T) {
-	// A builtin that sees the context end returns before the run loop
-	// writes its report; Interrupted still names it.
+	// A builtin that finds the context ended returns before the run loop
+	// writes its report. Interrupted still names it.
 	ctx, cancel := context.WithCancel(t.Context())
 	s := NewSession(ctx)
 	th := &starlark.Thread{}

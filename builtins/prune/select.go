@@ -98,11 +98,15 @@ func selectCalibration(thread *starlark.Thread, fn *starlark.Builtin, args starl
 		probe = w
 	}
 
+	ctx := host.Context(thread)
 	var cands []prune.Candidate
 	if documents > 0 {
-		cands, err = documentCandidates(m, text, separator, documents, n, length, seeds[0])
+		cands, err = documentCandidates(ctx, m, text, separator, documents, n, length, seeds[0])
 	} else {
-		cands, err = seedCandidates(ids, seeds, n, length)
+		cands, err = seedCandidates(ctx, ids, seeds, n, length)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)
@@ -111,7 +115,6 @@ func selectCalibration(thread *starlark.Thread, fn *starlark.Builtin, args starl
 	record(thread, fn, opt)
 	host.Get(thread).RecordSetting(fn.Name()+".candidates", map[string]any{"seeds": seeds, "n": n, "length": length,
 		"probe_n": len(probe), "probe_seed": probeSeed, "documents": documents, "merge_top": mergeTop})
-	ctx := host.Context(thread)
 	progress := host.Get(thread).NewProgress(fn.Name(), len(cands))
 	pruneFn := func(ctx context.Context, calib prune.Calibration) (*llm.Model, *prune.Report, error) {
 		defer progress.Add(1, "")
@@ -147,9 +150,14 @@ func selectCalibration(thread *starlark.Thread, fn *starlark.Builtin, args starl
 	})
 }
 
-func seedCandidates(ids []int, seeds []uint64, n, length int) ([]prune.Candidate, error) {
+// seedCandidates draws n windows of length tokens from ids for each seed.
+// It returns ctx's error when ctx ends, checked once per seed.
+func seedCandidates(ctx context.Context, ids []int, seeds []uint64, n, length int) ([]prune.Candidate, error) {
 	var out []prune.Candidate
 	for _, s := range seeds {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		w, err := llm.SampleWindows(ids, n, length, s)
 		if err != nil {
 			return nil, err
@@ -162,7 +170,7 @@ func seedCandidates(ids []int, seeds []uint64, n, length int) ([]prune.Candidate
 // documentCandidates splits text at separator, keeps the documents with at
 // least length tokens, draws count of them with a PCG stream seeded by seed
 // and returns one candidate per document: n windows of that document.
-func documentCandidates(m *llm.Model, text, separator string, count, n, length int, seed uint64) ([]prune.Candidate, error) {
+func documentCandidates(ctx context.Context, m *llm.Model, text, separator string, count, n, length int, seed uint64) ([]prune.Candidate, error) {
 	parts := strings.Split(text, separator)
 	type doc struct {
 		index int
@@ -170,6 +178,11 @@ func documentCandidates(m *llm.Model, text, separator string, count, n, length i
 	}
 	var docs []doc
 	for i, p := range parts {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		if i > 0 {
 			p = separator + p
 		}

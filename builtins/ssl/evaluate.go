@@ -178,7 +178,11 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			return nil, o.err
 		}
 		record(map[string]any{"runs": runs, "seed": seed})
-		mean, std, err := eval.KMeansNMI(x, n, d, y, classes, runs, uint64(seed))
+		ctx := host.Context(thread)
+		mean, std, err := eval.KMeansNMI(ctx, x, n, d, y, classes, runs, uint64(seed))
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if err != nil {
 			return nil, host.Errorf(fn, "%v", err)
 		}
@@ -200,7 +204,11 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			}
 		}
 		record(map[string]any{"ks": ks})
-		p, err := eval.SimilaritySearch(x, n, d, y, ks)
+		ctx := host.Context(thread)
+		p, err := eval.SimilaritySearch(ctx, x, n, d, y, ks)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if err != nil {
 			return nil, host.Errorf(fn, "%v", err)
 		}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -11,7 +12,8 @@ import (
 // best of restarts runs by inertia (sum of squared distances). It stops a
 // run after maxIter iterations or when no assignment changes. It returns
 // the cluster of each row and the inertia.
-func KMeans(x []float32, n, d, k, restarts, maxIter int, seed uint64) ([]int, float64, error) {
+// It returns ctx's error when ctx ends, checked once per iteration.
+func KMeans(ctx context.Context, x []float32, n, d, k, restarts, maxIter int, seed uint64) ([]int, float64, error) {
 	if n <= 0 || d <= 0 || len(x) != n*d {
 		return nil, 0, fmt.Errorf("eval: k-means input has %d values, want n×d = %d×%d", len(x), n, d)
 	}
@@ -23,7 +25,10 @@ func KMeans(x []float32, n, d, k, restarts, maxIter int, seed uint64) ([]int, fl
 	var best []int
 	bestInertia := math.Inf(1)
 	for r := 0; r < restarts; r++ {
-		assign, inertia := kmeansRun(x, n, d, k, maxIter, rng)
+		assign, inertia, err := kmeansRun(ctx, x, n, d, k, maxIter, rng)
+		if err != nil {
+			return nil, 0, err
+		}
 		if inertia < bestInertia {
 			best, bestInertia = assign, inertia
 		}
@@ -40,7 +45,7 @@ func sqDist(a []float32, b []float64) float64 {
 	return s
 }
 
-func kmeansRun(x []float32, n, d, k, maxIter int, rng *rand.Rand) ([]int, float64) {
+func kmeansRun(ctx context.Context, x []float32, n, d, k, maxIter int, rng *rand.Rand) ([]int, float64, error) {
 	centers := make([]float64, k*d)
 	row := func(i int) []float32 { return x[i*d : (i+1)*d] }
 	setCenter := func(c, i int) {
@@ -84,6 +89,9 @@ func kmeansRun(x []float32, n, d, k, maxIter int, rng *rand.Rand) ([]int, float6
 	inertia := 0.0
 	counts := make([]int, k)
 	for iter := 0; iter < maxIter; iter++ {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
 		changed := false
 		inertia = 0
 		for i := 0; i < n; i++ {
@@ -119,7 +127,7 @@ func kmeansRun(x []float32, n, d, k, maxIter int, rng *rand.Rand) ([]int, float6
 			}
 		}
 	}
-	return assign, inertia
+	return assign, inertia, nil
 }
 
 // NMI returns the normalized mutual information of two labelings,
@@ -158,13 +166,13 @@ func NMI(a, b []int) (float64, error) {
 // KMeansNMI clusters emb into numClasses groups runs times (seeds seed,
 // seed+1, ...) and returns the mean and standard deviation of the NMI with
 // y.
-func KMeansNMI(emb []float32, n, d int, y []int, numClasses, runs int, seed uint64) (mean, std float64, err error) {
+func KMeansNMI(ctx context.Context, emb []float32, n, d int, y []int, numClasses, runs int, seed uint64) (mean, std float64, err error) {
 	if len(y) != n {
 		return 0, 0, fmt.Errorf("eval: %d labels for %d rows", len(y), n)
 	}
 	var scores []float64
 	for r := 0; r < max(runs, 1); r++ {
-		assign, _, err := KMeans(emb, n, d, numClasses, 1, 300, seed+uint64(r))
+		assign, _, err := KMeans(ctx, emb, n, d, numClasses, 1, 300, seed+uint64(r))
 		if err != nil {
 			return 0, 0, err
 		}

@@ -186,7 +186,7 @@ func nmiByHand() float64 {
 
 func TestKMeansNMIBlobs(t *testing.T) {
 	x, y := blobs(150, 3, 3, 8)
-	mean, std, err := KMeansNMI(x, 150, 3, y, 3, 3, 0)
+	mean, std, err := KMeansNMI(context.Background(), x, 150, 3, y, 3, 3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,9 +195,21 @@ func TestKMeansNMIBlobs(t *testing.T) {
 	}
 }
 
+func TestClusteringAndSearchCancelled(t *testing.T) {
+	x, y := blobs(150, 3, 3, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := KMeansNMI(ctx, x, 150, 3, y, 3, 1000000, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("KMeansNMI with a cancelled context: %v, want context.Canceled", err)
+	}
+	if _, err := SimilaritySearch(ctx, x, 150, 3, y, []int{5}); !errors.Is(err, context.Canceled) {
+		t.Errorf("SimilaritySearch with a cancelled context: %v, want context.Canceled", err)
+	}
+}
+
 func TestSimilaritySearch(t *testing.T) {
 	x, y := blobs(200, 4, 4, 9)
-	got, err := SimilaritySearch(x, 200, 4, y, []int{5, 10, 20})
+	got, err := SimilaritySearch(context.Background(), x, 200, 4, y, []int{5, 10, 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -15,8 +16,8 @@ import (
 // fraction of the row's k most cosine-similar other rows that share its
 // label (the similarity-search score of graph SSL evaluations, k in
 // {5, 10, 20, 50, 100} by convention). It needs the n×n similarity matrix,
-// so n is limited to 20000.
-func SimilaritySearch(emb []float32, n, d int, y []int, ks []int) ([]float64, error) {
+// so n is limited to 20000. It returns ctx's error when ctx ends.
+func SimilaritySearch(ctx context.Context, emb []float32, n, d int, y []int, ks []int) ([]float64, error) {
 	if n <= 1 || d <= 0 || len(emb) != n*d {
 		return nil, fmt.Errorf("eval: embeddings have %d values, want n×d = %d×%d with n > 1", len(emb), n, d)
 	}
@@ -46,12 +47,19 @@ func SimilaritySearch(emb []float32, n, d int, y []int, ks []int) ([]float64, er
 		}
 	}
 	sim := make([]float32, n*n)
-	kernels.Sgemm(false, true, n, n, d, 1, unit, d, unit, d, 0, sim, n)
+	if err := kernels.SgemmContext(ctx, false, true, n, n, d, 1, unit, d, unit, d, 0, sim, n); err != nil {
+		return nil, err
+	}
 
 	kmax := slices.Max(ks)
 	sums := make([]float64, len(ks))
 	idx := make([]int, 0, n-1)
 	for i := 0; i < n; i++ {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		row := sim[i*n : (i+1)*n]
 		idx = idx[:0]
 		for j := 0; j < n; j++ {
