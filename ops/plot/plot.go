@@ -87,22 +87,33 @@ func draw(path string, series []Series, opts Options, lines bool) error {
 			p.Legend.Add(s.Name, sc)
 		}
 	}
-	if err := fitLogAxes(p, opts); err != nil {
+	if err := fitAxes(p, opts); err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
 	return save(p, path, opts)
 }
 
-// fitLogAxes keeps each log axis's range positive. draw drops points at or
-// below zero, but gonum/plot pads an empty or single-value range through
-// zero, where its log scale panics.
-func fitLogAxes(p *gplot.Plot, opts Options) error {
+// fitAxes rejects a range whose width overflows float64, where gonum/plot's
+// tick placement never ends. It widens a single-value range by 5% of the
+// value, because gonum/plot pads it by ±1, which is lost to rounding for
+// values above about 1e16 and then panics. It also keeps each log axis's
+// range positive: draw drops points at or below zero, but gonum/plot pads
+// an empty or single-value range through zero, where its log scale panics.
+func fitAxes(p *gplot.Plot, opts Options) error {
 	for _, ax := range []struct {
-		on   bool
+		log  bool
 		name string
 		axis *gplot.Axis
 	}{{opts.LogX, "x", &p.X}, {opts.LogY, "y", &p.Y}} {
-		if !ax.on {
+		if w := ax.axis.Max - ax.axis.Min; math.IsInf(w, 1) && !math.IsInf(ax.axis.Min, 0) && !math.IsInf(ax.axis.Max, 0) {
+			return fmt.Errorf("the %s values span [%g, %g], a width beyond the float64 range; rescale them", ax.name, ax.axis.Min, ax.axis.Max)
+		}
+		if !ax.log {
+			if v := ax.axis.Min; v == ax.axis.Max && !math.IsInf(v, 0) {
+				d := math.Max(1, math.Abs(v)*0.05)
+				ax.axis.Min = math.Max(v-d, -math.MaxFloat64)
+				ax.axis.Max = math.Min(v+d, math.MaxFloat64)
+			}
 			continue
 		}
 		if !(ax.axis.Min > 0 && ax.axis.Max >= ax.axis.Min) || math.IsInf(ax.axis.Max, 0) {
@@ -139,6 +150,9 @@ func Bars(path string, labels []string, names []string, values [][]float64, opts
 		p.Legend.Add(names[s], bars)
 	}
 	p.NominalX(labels...)
+	if err := fitAxes(p, Options{}); err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
 	return save(p, path, opts)
 }
 

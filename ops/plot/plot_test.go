@@ -45,6 +45,9 @@ func TestPlotErrors(t *testing.T) {
 		{"bad extension", Line(filepath.Join(dir, "a.gif"), []Series{{X: []float64{1}, Y: []float64{1}}}, Options{}), "unsupported extension"},
 		{"bars mismatch", Bars(filepath.Join(dir, "b.png"), []string{"x"}, []string{"a"}, [][]float64{{1, 2}}, Options{}), "2 values for 1 groups"},
 		{"log y, no positive value", Line(filepath.Join(dir, "a.png"), []Series{{X: []float64{0, 1}, Y: []float64{0, -1}}}, Options{LogY: true}), "no finite positive y values"},
+		{"y width beyond float64", Line(filepath.Join(dir, "a.png"), []Series{{X: []float64{0, 1}, Y: []float64{-1e308, 1e308}}}, Options{}), "the y values span [-1e+308, 1e+308]"},
+		{"x width beyond float64", Scatter(filepath.Join(dir, "a.png"), []Series{{X: []float64{-1e308, 1e308}, Y: []float64{0, 1}}}, Options{}), "the x values span"},
+		{"bars width beyond float64", Bars(filepath.Join(dir, "b.png"), []string{"x", "y"}, []string{"a"}, [][]float64{{-1e308, 1e308}}, Options{}), "the y values span"},
 		{"log x, no positive value", Scatter(filepath.Join(dir, "a.png"), []Series{{X: []float64{0}, Y: []float64{1}}}, Options{LogX: true}), "no finite positive x values"},
 	}
 	for _, c := range cases {
@@ -57,9 +60,10 @@ func TestPlotErrors(t *testing.T) {
 	}
 }
 
-// TestLogAxisOneValue draws log axes whose positive data have one value.
-// gonum/plot pads such a range through zero unless it is widened first.
-func TestLogAxisOneValue(t *testing.T) {
+// TestAxisOneValue draws axes whose data have one value. gonum/plot pads
+// such a range by ±1, through zero on a log axis and to no width at all for
+// huge values, unless it is widened first.
+func TestAxisOneValue(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
 		name   string
@@ -69,6 +73,8 @@ func TestLogAxisOneValue(t *testing.T) {
 		{"one point", Series{X: []float64{1}, Y: []float64{5}}, Options{LogX: true, LogY: true}},
 		{"zero dropped", Series{X: []float64{0, 1}, Y: []float64{0, 1}}, Options{LogY: true}},
 		{"flat", Series{X: []float64{1, 2, 3}, Y: []float64{2, 2, 2}}, Options{LogY: true}},
+		{"one huge value", Series{X: []float64{0}, Y: []float64{1e308}}, Options{}},
+		{"one value near the float64 limit", Series{X: []float64{0}, Y: []float64{-1.79e308}}, Options{}},
 	}
 	for _, tc := range tests {
 		if err := Line(filepath.Join(dir, "a.png"), []Series{tc.series}, tc.opts); err != nil {
