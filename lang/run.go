@@ -205,12 +205,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if !interrupted && errors.As(runErr, &ee) {
 			runErr = &RunError{Msg: ee.Msg, Backtrace: ErrorText(ee)}
 		}
+		if staging != "" {
+			runErr = unstage(runErr, []string{session.OutDir, staging}, opts.OutDir)
+		}
 	}
 
 	if opts.OutDir != "" {
 		rec := runRecord{
 			Recipe: recipe, RecipeSHA256: hashBytes(src), Params: paramsJSON(p),
-			Settings: session.Settings(), Inputs: session.Inputs(),
+			Settings: jsonSafeSettings(session.Settings()), Inputs: session.Inputs(),
 			Options: runOptions{
 				Sets: nonNil(opts.Sets), Timeout: opts.Timeout.String(), MaxMemory: opts.MaxMemory,
 				Sandbox: !opts.NoSandbox, AllowRead: nonNil(opts.AllowRead), AllowWrite: nonNil(opts.AllowWrite),
@@ -397,6 +400,37 @@ func rebase(v any, from []string, to string) any {
 		return x
 	}
 	return v
+}
+
+// unstage names output paths in err by the --out folder the user gave
+// rather than the staging folder, which is removed when the run fails.
+func unstage(err error, staged []string, out string) error {
+	replace := func(s string) string {
+		for _, p := range staged {
+			if p != "" {
+				s = strings.ReplaceAll(s, p, out)
+			}
+		}
+		return s
+	}
+	var re *RunError
+	if errors.As(err, &re) {
+		return &RunError{Msg: replace(re.Msg), Backtrace: replace(re.Backtrace)}
+	}
+	if text := replace(err.Error()); text != err.Error() {
+		return errors.New(text)
+	}
+	return err
+}
+
+// jsonSafeSettings replaces non-finite floats in the recorded settings with
+// null, because JSON has no literal for them and run.json must be written.
+func jsonSafeSettings(settings map[string]any) map[string]any {
+	if _, err := json.Marshal(settings); err == nil {
+		return settings
+	}
+	safe, _ := jsonSafe(settings).(map[string]any)
+	return safe
 }
 
 func writeJSON(path string, v any) error {

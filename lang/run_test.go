@@ -301,6 +301,21 @@ func TestInterruptedBuiltinNamesTheCause(t *testing.T) {
 	}
 }
 
+func TestFailedWriteNamesTheOutFolder(t *testing.T) {
+	// Writing a file onto a folder fails inside the staging folder; the
+	// error names the --out folder the user gave.
+	src := "io.write_text(\"sub/x.txt\", \"a\")\nio.write_text(\"sub\", \"b\")\n"
+	dir := writeRecipe(t, map[string]string{"main.star": src})
+	out := filepath.Join(t.TempDir(), "out")
+	_, err := run(t, dir, lang.Options{OutDir: out})
+	if err == nil {
+		t.Fatal("got no error, want one for writing onto a folder")
+	}
+	if text := err.Error(); !strings.Contains(text, filepath.Join(out, "sub")+": it is a folder") || strings.Contains(text, ".pare-") {
+		t.Errorf("error %q, want it to name %s and no staging folder", text, filepath.Join(out, "sub"))
+	}
+}
+
 func TestSignalInterruptNamesTheSignal(t *testing.T) {
 	// main.go cancels runs through signal.NotifyContext, whose cause reads
 	// "<signal> signal received". Ctrl-C reads "interrupted"; other

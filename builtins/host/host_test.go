@@ -160,6 +160,37 @@ func TestToJSON(t *testing.T) {
 	}
 }
 
+func TestToJSONSelfContaining(t *testing.T) {
+	l := starlark.NewList(nil)
+	l.Append(l)
+	d := starlark.NewDict(1)
+	d.SetKey(starlark.String("d"), d)
+	for _, v := range []starlark.Value{l, d} {
+		if _, err := ToJSON(v); err == nil || !strings.Contains(err.Error(), "contains itself") {
+			t.Errorf("ToJSON(%s that contains itself): error %v, want one naming the cycle", v.Type(), err)
+		}
+	}
+}
+
+func TestWritePathRejectsEmptyAndOutRoot(t *testing.T) {
+	s := NewSession(t.Context())
+	s.OutDir = t.TempDir()
+	s.Sandbox.Write = []string{s.OutDir}
+	tests := []struct{ path, want string }{
+		{"", "the output path is empty"},
+		{".", "names the --out folder itself"},
+		{"./", "names the --out folder itself"},
+	}
+	for _, tc := range tests {
+		if _, err := s.WritePath("m.f", tc.path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("WritePath(%q): error %v, want one containing %q", tc.path, err, tc.want)
+		}
+	}
+	if _, err := s.OutputPath("m.f", "."); err == nil || !strings.Contains(err.Error(), "names the --out folder itself") {
+		t.Errorf("OutputPath(\".\"): error %v, want the --out folder named", err)
+	}
+}
+
 func TestOutputPathStaysInOut(t *testing.T) {
 	s := NewSession(t.Context())
 	if _, err := s.OutputPath("m.f", "a.png"); err == nil || !strings.Contains(err.Error(), "run with --out DIR") {

@@ -18,8 +18,19 @@ type JSONValuer interface {
 // ToJSON converts a Starlark value to a value encoding/json can write:
 // None, bools, numbers, strings, lists, tuples, dicts with string keys,
 // structs, and values implementing JSONValuer. NaN and infinities become
-// null, because JSON has no literal for them.
+// null, because JSON has no literal for them. Values nested deeper than
+// maxJSONDepth are rejected, which also catches a list that contains itself.
 func ToJSON(v starlark.Value) (any, error) {
+	return toJSON(v, 0)
+}
+
+// maxJSONDepth bounds the nesting of a value ToJSON converts.
+const maxJSONDepth = 100
+
+func toJSON(v starlark.Value, depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, fmt.Errorf("a value nests more than %d lists, dicts or structs deep; a list or dict that contains itself has no JSON form", maxJSONDepth)
+	}
 	switch x := v.(type) {
 	case starlark.NoneType:
 		return nil, nil
@@ -47,7 +58,7 @@ func ToJSON(v starlark.Value) (any, error) {
 			if !ok {
 				k = item[0].String()
 			}
-			jv, err := ToJSON(item[1])
+			jv, err := toJSON(item[1], depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -61,7 +72,7 @@ func ToJSON(v starlark.Value) (any, error) {
 			if _, isFn := fv.(starlark.Callable); isFn {
 				continue
 			}
-			jv, err := ToJSON(fv)
+			jv, err := toJSON(fv, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -71,7 +82,7 @@ func ToJSON(v starlark.Value) (any, error) {
 	case starlark.Indexable: // list, tuple
 		out := make([]any, x.Len())
 		for i := range out {
-			jv, err := ToJSON(x.Index(i))
+			jv, err := toJSON(x.Index(i), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -90,7 +101,7 @@ func ToJSON(v starlark.Value) (any, error) {
 			if _, isFn := fv.(starlark.Callable); isFn {
 				continue
 			}
-			jv, err := ToJSON(fv)
+			jv, err := toJSON(fv, depth+1)
 			if err != nil {
 				return nil, err
 			}

@@ -203,6 +203,9 @@ func (s *Session) OutputPath(fn, name string) (string, error) {
 	if !within(p, s.OutDir) {
 		return "", fmt.Errorf("%s: output name %q leaves the --out folder; use a relative path without '..'", fn, name)
 	}
+	if p == filepath.Clean(s.OutDir) {
+		return "", fmt.Errorf("%s: output name %q names the --out folder itself; give a file name", fn, name)
+	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return "", fmt.Errorf("%s: %w", fn, err)
 	}
@@ -212,9 +215,15 @@ func (s *Session) OutputPath(fn, name string) (string, error) {
 // WritePath checks a path a recipe asked to write (a model folder, a file)
 // against the sandbox's write roots. A relative path is taken under --out.
 func (s *Session) WritePath(fn, path string) (string, error) {
+	if path == "" {
+		return "", fmt.Errorf("%s: the output path is empty; give a file or folder name", fn)
+	}
 	if !filepath.IsAbs(path) {
 		if s.OutDir == "" {
 			return "", fmt.Errorf("%s: writing %q needs an output folder; run with --out DIR, or give an absolute path under an --allow-write folder", fn, path)
+		}
+		if filepath.Clean(path) == "." {
+			return "", fmt.Errorf("%s: output path %q names the --out folder itself; give a file or folder name under it", fn, path)
 		}
 		path = filepath.Join(s.OutDir, path)
 	}

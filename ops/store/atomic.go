@@ -15,6 +15,9 @@ import (
 // write or any step fails, the temporary file is removed and path is left
 // unchanged. The new file has mode 0644.
 func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+	if info, statErr := os.Stat(path); statErr == nil && info.IsDir() {
+		return fmt.Errorf("store: write %s: it is a folder; give a file name", path)
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

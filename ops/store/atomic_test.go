@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +78,19 @@ func TestWriteDirAtomic(t *testing.T) {
 
 	if err := WriteDirAtomic(path, func(string) error { return nil }); err == nil {
 		t.Error("existing non-empty folder: got no error, want a refusal")
+	}
+}
+
+func TestWriteFileAtomicRejectsFolder(t *testing.T) {
+	dir := t.TempDir()
+	err := WriteFileAtomic(dir, func(w io.Writer) error {
+		_, err := w.Write([]byte("x"))
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "it is a folder; give a file name") {
+		t.Errorf("WriteFileAtomic onto a folder: error %v, want one naming the folder", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the folder holds %d entries after the failed write, want 0", len(entries))
 	}
 }
