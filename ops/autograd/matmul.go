@@ -50,10 +50,10 @@ func MatMul(a, b *Var) *Var {
 
 	if bStep == 0 {
 		// Every batch entry shares b, so the batch folds into the rows of a.
-		kernels.Sgemm(false, false, batches*m, n, k, 1, ad, k, bd, n, 0, od, n)
+		sgemm(false, false, batches*m, n, k, ad, bd, 0, od)
 	} else {
 		for i := 0; i < batches; i++ {
-			kernels.Sgemm(false, false, m, n, k, 1, ad[i*aStep:], k, bd[i*bStep:], n, 0, od[i*m*n:], n)
+			sgemm(false, false, m, n, k, ad[i*aStep:], bd[i*bStep:], 0, od[i*m*n:])
 		}
 	}
 
@@ -67,23 +67,53 @@ func MatMul(a, b *Var) *Var {
 		if a.requiresGrad {
 			ga := a.gradData()
 			if bStep == 0 {
-				kernels.Sgemm(false, true, batches*m, k, n, 1, g, n, bd, n, 1, ga, k)
+				sgemm(false, true, batches*m, k, n, g, bd, 1, ga)
 			} else {
 				for i := 0; i < batches; i++ {
-					kernels.Sgemm(false, true, m, k, n, 1, g[i*m*n:], n, bd[i*bStep:], n, 1, ga[i*aStep:], k)
+					sgemm(false, true, m, k, n, g[i*m*n:], bd[i*bStep:], 1, ga[i*aStep:])
 				}
 			}
 		}
 		if b.requiresGrad {
 			gb := b.gradData()
 			if bStep == 0 {
-				kernels.Sgemm(true, false, k, n, batches*m, 1, ad, k, g, n, 1, gb, n)
+				sgemm(true, false, k, n, batches*m, ad, g, 1, gb)
 			} else {
 				for i := 0; i < batches; i++ {
-					kernels.Sgemm(true, false, k, n, m, 1, ad[i*aStep:], k, g[i*m*n:], n, 1, gb[i*bStep:], n)
+					sgemm(true, false, k, n, m, ad[i*aStep:], g[i*m*n:], 1, gb[i*bStep:])
 				}
 			}
 		}
 	}
 	return out
+}
+
+// sgemm computes C = op(A)·op(B) + beta·C for contiguous row-major operands,
+// where op(A) is m×k, op(B) is k×n and C is m×n, and derives the row strides
+// from those sizes. It handles empty products itself because kernels.Sgemm
+// rejects a row stride of 0, which a contiguous matrix with 0 columns has.
+// With k = 0 the product is zero, so C becomes beta·C.
+func sgemm(transA, transB bool, m, n, k int, a, b []float32, beta float32, c []float32) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		window := c[:m*n]
+		if beta == 0 {
+			clear(window)
+		} else if beta != 1 {
+			for i := range window {
+				window[i] *= beta
+			}
+		}
+		return
+	}
+	lda, ldb := k, n
+	if transA {
+		lda = m
+	}
+	if transB {
+		ldb = k
+	}
+	kernels.Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, n)
 }
