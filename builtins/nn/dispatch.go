@@ -3,12 +3,13 @@ package nn
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"go.starlark.net/starlark"
 
 	"pare/builtins/host"
-
 	"pare/ops/autograd"
+	"pare/ops/tensor"
 )
 
 // tracedFunc computes a tensor function on arguments that may be traced.
@@ -62,12 +63,10 @@ func init() {
 		"where":        tracedWhere,
 		"masked_fill":  tracedMaskedFill,
 		"clip":         tracedClip,
-		"min": reduceFunc(func(x *autograd.Var, axes []int, keepdims bool) *autograd.Var {
-			return autograd.Neg(autograd.Max(autograd.Neg(x), axes, keepdims))
-		}),
-		"var":  varianceFunc(false),
-		"std":  varianceFunc(true),
-		"norm": tracedNorm,
+		"min":          reduceFunc(autograd.Min),
+		"var":          varianceFunc(false),
+		"std":          varianceFunc(true),
+		"norm":         tracedNorm,
 	}
 }
 
@@ -166,16 +165,23 @@ func (a *optInts) Unpack(v starlark.Value) error {
 func intList(v starlark.Value) ([]int, error) {
 	if _, ok := v.(starlark.Int); ok {
 		n, err := starlark.AsInt32(v)
-		return []int{n}, err
+		if err != nil {
+			return nil, fmt.Errorf("got %s, want an int in [%d, %d]", v, math.MinInt32, math.MaxInt32)
+		}
+		return []int{n}, nil
 	}
 	switch seq := v.(type) {
 	case *starlark.List, starlark.Tuple:
 		list := seq.(starlark.Indexable)
 		out := make([]int, list.Len())
 		for i := range out {
-			n, err := starlark.AsInt32(list.Index(i))
+			elem := list.Index(i)
+			n, err := starlark.AsInt32(elem)
 			if err != nil {
-				return nil, fmt.Errorf("element %d: got %s, want an int", i, list.Index(i).Type())
+				if _, isInt := elem.(starlark.Int); isInt {
+					return nil, fmt.Errorf("element %d: got %s, want an int in [%d, %d]", i, elem, math.MinInt32, math.MaxInt32)
+				}
+				return nil, fmt.Errorf("element %d: got %s, want an int", i, elem.Type())
 			}
 			out[i] = n
 		}
@@ -189,7 +195,7 @@ func intList(v starlark.Value) ([]int, error) {
 	out := make([]int, len(data))
 	for i, f := range data {
 		if f != float32(math.Trunc(float64(f))) || math.Abs(float64(f)) >= 1<<31 {
-			return nil, fmt.Errorf("element %d is %g, want a whole number", i, f)
+			return nil, fmt.Errorf("element %d is %g, want a whole number in (-2^31, 2^31)", i, f)
 		}
 		out[i] = int(f)
 	}
@@ -713,8 +719,16 @@ func varianceFunc(sqrt bool) tracedFunc {
 			return nil, err
 		}
 		n := reducedCount(x.Shape(), axis.ints)
+		if n == 0 {
+			op := name[strings.LastIndex(name, ".")+1:]
+			return nil, fmt.Errorf("%s: %s over 0 elements (shape %s) has no value; reduce a non-empty axis", name, op, tensor.ShapeString(x.Shape()))
+		}
 		if ddof < 0 || ddof >= n {
-			return nil, fmt.Errorf("%s: ddof: got %d, want an int in [0, %d)", name, ddof, n)
+			elements := "elements"
+			if n == 1 {
+				elements = "element"
+			}
+			return nil, fmt.Errorf("%s: ddof: got %d, want an int in [0, %d) because the reduction covers %d %s", name, ddof, n, n, elements)
 		}
 		return run(name, func() *autograd.Var {
 			d := autograd.Sub(x, autograd.Mean(x, axis.ints, true))

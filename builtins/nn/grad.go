@@ -25,6 +25,10 @@ func evalGrad(thread *starlark.Thread, b *starlark.Builtin, fn starlark.Callable
 	}
 	next := 0
 	arg := rebuild(params, traced, &next)
+	// fn may change params or arg (append to a list, even make it contain
+	// itself), so the gradients are shaped like this private copy.
+	next = 0
+	shape := rebuild(params, traced, &next)
 
 	res, err := starlark.Call(thread, fn, starlark.Tuple{arg}, nil)
 	if err != nil {
@@ -36,7 +40,11 @@ func evalGrad(thread *starlark.Thread, b *starlark.Builtin, fn starlark.Callable
 		if !ok || len(tup) != 2 {
 			return 0, nil, nil, host.Errorf(b, "fn: returned %s, want a (loss, aux) tuple because has_aux=True", res.Type())
 		}
-		res, aux = tup[0], detach(tup[1])
+		res = tup[0]
+		var err error
+		if aux, err = detach(tup[1]); err != nil {
+			return 0, nil, nil, host.Errorf(b, "fn: auxiliary result: %v", err)
+		}
 	}
 
 	var value float64
@@ -68,7 +76,7 @@ func evalGrad(thread *starlark.Thread, b *starlark.Builtin, fn starlark.Callable
 		grads[i] = tensorb.Wrap(g)
 	}
 	next = 0
-	return value, rebuild(params, grads, &next), aux, nil
+	return value, rebuild(shape, grads, &next), aux, nil
 }
 
 func unpackFn(b *starlark.Builtin, v starlark.Value) (starlark.Callable, error) {
@@ -124,7 +132,11 @@ func stopGradient(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
-	return detach(x), nil
+	out, err := detach(x)
+	if err != nil {
+		return nil, host.Errorf(b, "x: %v", err)
+	}
+	return out, nil
 }
 
 var gradDocs = []host.Builtin{

@@ -2,6 +2,8 @@ package nn
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -231,10 +233,8 @@ func (t *Traced) Attr(name string) (starlark.Value, error) {
 	case "grad_fn":
 		return starlark.String(t.v.Op()), nil
 	}
-	if _, ok := tracedMethods[name]; !ok {
-		if _, ok := differentiable[name]; !ok {
-			return nil, nil
-		}
+	if !hasTracedMethod(name) {
+		return nil, nil
 	}
 	return starlark.NewBuiltin("tensor."+name, host.Recover(func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		full := append(starlark.Tuple{t}, args...)
@@ -245,15 +245,35 @@ func (t *Traced) Attr(name string) (starlark.Value, error) {
 	})), nil
 }
 
+// hasTracedMethod reports whether traced tensors have a method name: every
+// method of a plain tensor, plus detach. A method without a gradient still
+// exists, so calling it reaches TensorFunction. That runs it on the values
+// (argmax, tolist) or returns the "not differentiable" error, which tells the
+// caller to use x.detach() (sort, topk), rather than "no such method".
+func hasTracedMethod(name string) bool {
+	if _, ok := tracedMethods[name]; ok {
+		return true
+	}
+	if _, ok := differentiable[name]; ok {
+		return true
+	}
+	return slices.Contains(plainTensorAttrs, name)
+}
+
+// plainTensorAttrs lists the attributes and methods of a plain tensor.
+var plainTensorAttrs = tensorb.Wrap(tensor.New()).(starlark.HasAttrs).AttrNames()
+
 func (t *Traced) AttrNames() []string {
 	names := []string{"T", "dtype", "grad_fn", "ndim", "shape", "size"}
+	names = append(names, plainTensorAttrs...)
 	for n := range tracedMethods {
 		names = append(names, n)
 	}
 	for n := range differentiable {
 		names = append(names, n)
 	}
-	return names
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // tracedMethods are methods of traced tensors that leave the graph.
@@ -290,44 +310,89 @@ func (t *Traced) TensorFunction(thread *starlark.Thread, name string, args starl
 	if nonDifferentiable[name] {
 		b := host.Lookup("tensor").Find(name)
 		if b != nil {
-			return b.Fn(thread, starlark.NewBuiltin("tensor."+name, nil), detachArgs(args), detachKwargs(kwargs))
+			plainArgs, err := detachArgs(args)
+			if err != nil {
+				return nil, fmt.Errorf("tensor.%s: arguments: %v", name, err)
+			}
+			plainKwargs, err := detachKwargs(kwargs)
+			if err != nil {
+				return nil, fmt.Errorf("tensor.%s: %v", name, err)
+			}
+			return b.Fn(thread, starlark.NewBuiltin("tensor."+name, nil), plainArgs, plainKwargs)
 		}
 	}
 	return nil, fmt.Errorf("tensor.%s: not differentiable, and an argument is traced by nn.grad; call x.detach() first if no gradient should flow through it", name)
 }
 
-func detach(v starlark.Value) starlark.Value {
+// detach returns v with every traced tensor replaced by its value as a
+// plain tensor, copying lists, tuples and dicts on the way. Other values pass
+// through unchanged. A structure that contains itself or nests deeper than
+// maxNesting is an error.
+func detach(v starlark.Value) (starlark.Value, error) {
+	return detachGuarded(v, "", &nestingGuard{})
+}
+
+func detachGuarded(v starlark.Value, path string, guard *nestingGuard) (starlark.Value, error) {
 	switch x := v.(type) {
 	case *Traced:
-		return tensorb.Wrap(x.v.Value)
+		return tensorb.Wrap(x.v.Value), nil
+	case *starlark.List, starlark.Tuple, *starlark.Dict:
+		if err := guard.enter(v, path); err != nil {
+			return nil, err
+		}
+		defer guard.leave(v)
+	}
+	switch x := v.(type) {
 	case *starlark.List:
 		out := make([]starlark.Value, x.Len())
 		for i := range out {
-			out[i] = detach(x.Index(i))
+			var err error
+			if out[i], err = detachGuarded(x.Index(i), path+"["+strconv.Itoa(i)+"]", guard); err != nil {
+				return nil, err
+			}
 		}
-		return starlark.NewList(out)
+		return starlark.NewList(out), nil
 	case starlark.Tuple:
 		out := make(starlark.Tuple, len(x))
 		for i := range x {
-			out[i] = detach(x[i])
+			var err error
+			if out[i], err = detachGuarded(x[i], path+"["+strconv.Itoa(i)+"]", guard); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return out, nil
 	case *starlark.Dict:
 		out := starlark.NewDict(x.Len())
 		for _, kv := range x.Items() {
-			_ = out.SetKey(kv[0], detach(kv[1]))
+			val, err := detachGuarded(kv[1], path+"["+kv[0].String()+"]", guard)
+			if err != nil {
+				return nil, err
+			}
+			if err := out.SetKey(kv[0], val); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return out, nil
 	}
-	return v
+	return v, nil
 }
 
-func detachArgs(args starlark.Tuple) starlark.Tuple { return detach(args).(starlark.Tuple) }
+func detachArgs(args starlark.Tuple) (starlark.Tuple, error) {
+	out, err := detach(args)
+	if err != nil {
+		return nil, err
+	}
+	return out.(starlark.Tuple), nil
+}
 
-func detachKwargs(kwargs []starlark.Tuple) []starlark.Tuple {
+func detachKwargs(kwargs []starlark.Tuple) ([]starlark.Tuple, error) {
 	out := make([]starlark.Tuple, len(kwargs))
 	for i, kv := range kwargs {
-		out[i] = starlark.Tuple{kv[0], detach(kv[1])}
+		val, err := detachGuarded(kv[1], string(kv[0].(starlark.String)), &nestingGuard{})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = starlark.Tuple{kv[0], val}
 	}
-	return out
+	return out, nil
 }

@@ -36,6 +36,12 @@ func Max(x *Var, axes []int, keepdims bool) *Var {
 	return reduceAxes("max", x, axes, keepdims, maxAxis)
 }
 
+// Min returns the minimum over axes (all axes when axes is empty), as
+// −Max(−x). The gradient flows to the first minimal element of each group.
+func Min(x *Var, axes []int, keepdims bool) *Var {
+	return Neg(reduceAxes("min", Neg(x), axes, keepdims, maxAxis))
+}
+
 // reduceAxes applies a single-axis reduction (with keepdims) to each axis in
 // turn, then drops the reduced axes unless keepdims is set.
 func reduceAxes(name string, x *Var, axes []int, keepdims bool, one func(x *Var, axis int) *Var) *Var {
@@ -61,8 +67,8 @@ func reduceAxes(name string, x *Var, axes []int, keepdims bool, one func(x *Var,
 	}
 	y := x
 	for _, ax := range list {
-		if name == "max" && x.Shape()[ax] == 0 {
-			throw(name, "cannot take the max over axis %d of size 0", ax)
+		if (name == "max" || name == "min") && x.Shape()[ax] == 0 {
+			throw(name, "%s over axis %d of size 0 (shape %s) has no value; reduce a non-empty axis", name, ax, tensor.ShapeString(x.Shape()))
 		}
 		y = one(y, ax)
 	}
