@@ -78,7 +78,8 @@ Simulate query logs: each user draws topics distinct head entities, then
 ceil(queries/topics) consecutive one-hop queries per topic, each on a random
 outgoing relation of the topic, answered on the full graph. shuffle mixes
 the log; random_query_prob replaces queries by ones on random head entities.
-Returns a kg.query_log.`},
+Returns a kg.query_log. Sizes whose logs would exceed --max-memory, or the
+machine's memory without it, fail.`},
 			{Name: "save_queries", Fn: saveQueries, Doc: `save_queries(log, name)
 
 Write the log as JSONL ({"id", "user", "topic", "relation", "answers"} with
@@ -416,6 +417,7 @@ func simulate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	}
 	o.Seed = uint64(seed)
 	host.Get(thread).RecordSetting("kg.simulate", o)
+	o.MemoryLimit = tensor.MemoryLimit() // --max-memory, or 0 for the machine's memory
 	logs, err := kg.Simulate(host.Context(thread), g.g, o)
 	if err != nil {
 		return nil, host.Errorf(fn, "%v", err)

@@ -2,6 +2,7 @@ package llm
 
 import (
 	"fmt"
+	"math"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -67,17 +68,24 @@ func finetune(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			return nil, host.Errorf(fn, "%s: got %d, want an int >= %d", c.name, c.v, c.min)
 		}
 	}
-	if !(o.LR > 0) {
-		return nil, host.Errorf(fn, "lr: got %g, want a float > 0", o.LR)
+	if o.BatchSize > llm.MaxBatchTokens/o.SeqLen {
+		return nil, host.Errorf(fn, "batch_size: got %d with seq_len %d, want batch_size × seq_len <= %d tokens; lower batch_size and raise grad_accum to train on as many tokens per step",
+			o.BatchSize, o.SeqLen, llm.MaxBatchTokens)
 	}
-	if o.MinLRRatio < 0 || o.MinLRRatio > 1 {
+	if !(o.LR > 0) || math.IsInf(o.LR, 1) {
+		return nil, host.Errorf(fn, "lr: got %g, want a finite float > 0", o.LR)
+	}
+	if !(o.MinLRRatio >= 0 && o.MinLRRatio <= 1) {
 		return nil, host.Errorf(fn, "min_lr_ratio: got %g, want a float in [0, 1]", o.MinLRRatio)
 	}
-	if o.WeightDecay < 0 {
-		return nil, host.Errorf(fn, "weight_decay: got %g, want a float >= 0", o.WeightDecay)
+	if !(o.WeightDecay >= 0) || math.IsInf(o.WeightDecay, 1) {
+		return nil, host.Errorf(fn, "weight_decay: got %g, want a finite float >= 0", o.WeightDecay)
 	}
-	if o.HeldOut <= 0 || o.HeldOut >= 1 {
+	if !(o.HeldOut > 0 && o.HeldOut < 1) {
 		return nil, host.Errorf(fn, "held_out: got %g, want a float in (0, 1)", o.HeldOut)
+	}
+	if math.IsNaN(o.GradClip) || math.IsInf(o.GradClip, 1) {
+		return nil, host.Errorf(fn, "grad_clip: got %g, want a finite float (<= 0 turns clipping off)", o.GradClip)
 	}
 	if o.GradClip <= 0 {
 		o.GradClip = -1
@@ -86,10 +94,10 @@ func finetune(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		return nil, err
 	}
 	if useLoRA {
-		if !(alpha > 0) {
-			return nil, host.Errorf(fn, "alpha: got %g, want a float > 0", alpha)
+		if !(alpha > 0) || math.IsInf(alpha, 1) {
+			return nil, host.Errorf(fn, "alpha: got %g, want a finite float > 0", alpha)
 		}
-		if dropout < 0 || dropout >= 1 {
+		if !(dropout >= 0 && dropout < 1) {
 			return nil, host.Errorf(fn, "dropout: got %g, want a float in [0, 1)", dropout)
 		}
 		targets := llm.LoRAProjections

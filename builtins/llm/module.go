@@ -69,7 +69,8 @@ log-likelihoods in nats, per item and choice).`},
 			{Name: "sample_windows", Fn: sampleWindows, Doc: `sample_windows(m, text, n=32, length=128, seed=0)
 
 Tokenize text (a string or a file path) with BOS and draw n windows of length
-tokens at uniform random offsets, seeded. Returns a list of n lists of ids.`},
+tokens at uniform random offsets, seeded. Returns a list of n lists of ids.
+n × length is at most 4194304 tokens.`},
 			{Name: "finetune", Fn: finetune, Doc: finetuneDoc},
 			{Name: "random_model", Fn: randomModel, Doc: randomDoc},
 			{Name: "write_random", Fn: writeRandom, Doc: writeRandomDoc},
@@ -340,6 +341,9 @@ func sampleWindows(thread *starlark.Thread, fn *starlark.Builtin, args starlark.
 	}
 	if length <= 0 {
 		return nil, host.Errorf(fn, "length: got %d, want a positive int", length)
+	}
+	if n > llm.MaxSampleTokens/length {
+		return nil, host.Errorf(fn, "n: got %d with length %d, want n × length <= %d tokens", n, length, llm.MaxSampleTokens)
 	}
 	if seed < 0 {
 		return nil, host.Errorf(fn, "seed: got %d, want an int >= 0", seed)

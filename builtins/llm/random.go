@@ -72,7 +72,7 @@ func writeRandom(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tu
 	if err != nil {
 		return nil, err
 	}
-	if err := llm.WriteRandomCheckpoint(abs, c, uint64(seed), dtype); err != nil {
+	if err := llm.WriteRandomCheckpoint(host.Context(thread), abs, c, uint64(seed), dtype); err != nil {
 		return nil, host.Errorf(fn, "%v", err)
 	}
 	return starlark.String(abs), nil

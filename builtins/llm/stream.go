@@ -14,8 +14,9 @@ Perplexity of a Hugging Face model folder that need not fit in memory: the
 weights stay in their safetensors files and one decoder layer is converted
 at a time. text is a string or a file path, tokenized with tokenizer (a
 llama2.c tokenizer.bin or a tokenizer.json) with BOS. Windows of window
-tokens do not overlap and a final partial window is dropped; chunk windows
-run per pass. Returns the same struct as perplexity.`
+tokens do not overlap and a final partial window is dropped; a text shorter
+than window is scored as one window, as perplexity does. chunk windows run
+per pass. Returns the same struct as perplexity.`
 
 func streamPerplexity(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path, text, tokPath string

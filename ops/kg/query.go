@@ -240,6 +240,36 @@ type SimulateOptions struct {
 	// a uniformly random head entity.
 	RandomQueryProb float64
 	Seed            uint64
+	// MemoryLimit bounds the estimated bytes of the logs; 0 means the
+	// machine's physical memory.
+	MemoryLimit int64 `json:",omitempty"`
+}
+
+// simulateBytesPerQuery is an estimate of the bytes of one simulated query
+// without its answers: the Query value (56 bytes) and its ID string,
+// rounded up to Go's allocation size class.
+const simulateBytesPerQuery = 56 + 16
+
+// checkSimulateMemory rejects a simulation whose logs would exceed the
+// memory limit, so that an impossible size fails as an error instead of
+// killing the process in the Go runtime. answerBytes is the size of the
+// answer lists built so far; before any is built, each query is assumed to
+// have one answer (8 bytes, the smallest allocation).
+func checkSimulateMemory(opt SimulateOptions, answerBytes int64) error {
+	limit, limitName := opt.MemoryLimit, "--max-memory"
+	if limit <= 0 {
+		limit, limitName = PhysicalMemory(), "the machine's memory"
+	}
+	if limit <= 0 {
+		return nil
+	}
+	queries := float64(opt.Users) * float64(opt.Queries)
+	need := queries*simulateBytesPerQuery + max(float64(answerBytes), queries*8)
+	if need > float64(limit) {
+		return fmt.Errorf("kg: simulate: users %d × queries %d need about %.0f bytes, more than %s (%d bytes); ask for fewer users or queries",
+			opt.Users, opt.Queries, need, limitName, limit)
+	}
+	return nil
 }
 
 // DefaultSimulateOptions are the reference protocol's defaults: 200 queries
@@ -258,8 +288,11 @@ func Simulate(ctx context.Context, g *Graph, opt SimulateOptions) ([][]Query, er
 	if opt.Users < 1 || opt.Queries < 1 || opt.Topics < 1 {
 		return nil, fmt.Errorf("kg: simulate: users, queries and topics must be positive, got %d, %d, %d", opt.Users, opt.Queries, opt.Topics)
 	}
-	if opt.RandomQueryProb < 0 || opt.RandomQueryProb > 1 {
+	if !(opt.RandomQueryProb >= 0 && opt.RandomQueryProb <= 1) {
 		return nil, fmt.Errorf("kg: simulate: random query probability %g is outside [0, 1]", opt.RandomQueryProb)
+	}
+	if err := checkSimulateMemory(opt, 0); err != nil {
+		return nil, err
 	}
 	heads := g.Heads(nil)
 	if len(heads) < opt.Topics {
@@ -267,6 +300,7 @@ func Simulate(ctx context.Context, g *Graph, opt SimulateOptions) ([][]Query, er
 	}
 	per := (opt.Queries + opt.Topics - 1) / opt.Topics
 	logs := make([][]Query, opt.Users)
+	var answerBytes int64 // of every user so far
 	for u := range logs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -274,9 +308,17 @@ func Simulate(ctx context.Context, g *Graph, opt SimulateOptions) ([][]Query, er
 		rng := rand.New(rand.NewPCG(opt.Seed, uint64(u)))
 		topics := sampleDistinct(rng, heads, opt.Topics)
 		var rels []int32
-		var qs []Query
+		qs := make([]Query, 0, opt.Queries)
 		for _, topic := range topics {
 			for k := 0; k < per && len(qs) < opt.Queries; k++ {
+				if len(qs)%4096 == 4095 {
+					if err := ctx.Err(); err != nil {
+						return nil, err
+					}
+					if err := checkSimulateMemory(opt, answerBytes); err != nil {
+						return nil, err
+					}
+				}
 				h := topic
 				if opt.RandomQueryProb > 0 && rng.Float64() < opt.RandomQueryProb {
 					h = heads[rng.IntN(len(heads))]
@@ -287,6 +329,7 @@ func Simulate(ctx context.Context, g *Graph, opt SimulateOptions) ([][]Query, er
 					return nil, err
 				}
 				q.User = u
+				answerBytes += 4 * int64(cap(q.Answers))
 				qs = append(qs, q)
 			}
 		}

@@ -3,6 +3,7 @@ package kg
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -202,5 +203,42 @@ func TestAnswerSelfLoop(t *testing.T) {
 	}
 	if got, want := Answer(nil, g, []int32{g.Find(a, r1, a)}, a, r1), []int32{a}; !reflect.DeepEqual(got, want) {
 		t.Errorf("answers on the self-loop alone: got %v, want %v", got, want)
+	}
+}
+
+func TestSimulateRejectsHugeLogs(t *testing.T) {
+	small, err := Synthesize(context.Background(), SynthOptions{Triples: 500, Entities: 50, Relations: 3, Exponent: 2.3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// wide has one head with 10000 answers to its only relation, so the
+	// answer lists outgrow the estimate of one answer per query.
+	b := NewBuilder()
+	for i := 0; i < 10000; i++ {
+		b.AddString("hub", "r", fmt.Sprintf("e%d", i))
+	}
+	wide, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		g    *Graph
+		opt  SimulateOptions
+		want string
+	}{
+		{"queries 2^40", small, SimulateOptions{Users: 1, Queries: 1 << 40, Topics: 20}, "users 1 × queries 1099511627776 need about"},
+		{"users 2^40", small, SimulateOptions{Users: 1 << 40, Queries: 3, Topics: 1}, "users 1099511627776 × queries 3 need about"},
+		{"1e8 queries, 1 GiB", small, SimulateOptions{Users: 1, Queries: 100000000, Topics: 1, MemoryLimit: 1 << 30}, "more than --max-memory (1073741824 bytes)"},
+		{"many answers", wide, SimulateOptions{Users: 1, Queries: 8192, Topics: 1, MemoryLimit: 1 << 20}, "more than --max-memory (1048576 bytes)"},
+	}
+	for _, tc := range cases {
+		_, err := Simulate(context.Background(), tc.g, tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := Simulate(context.Background(), small, SimulateOptions{Users: 2, Queries: 200, Topics: 20, MemoryLimit: 1 << 30}); err != nil {
+		t.Errorf("200 queries under 1 GiB: got error %v, want none", err)
 	}
 }

@@ -76,8 +76,22 @@ func (c *Config) Pruned() bool {
 	return false
 }
 
+// Limits that Validate applies to every config, whatever its source.
+// MaxLayers is the bound the llama2.c loader applies to its header sizes.
+// MaxSize bounds every other size (dim, heads, head_dim, hidden_dim,
+// vocab_size). MaxParams, about 1.1e12 parameters, is more than twice the
+// largest Llama release (405e9) and keeps the element count of every weight
+// matrix far below the int range.
+const (
+	MaxLayers = 1 << 20
+	MaxSize   = 1 << 24
+	MaxParams = 1 << 40
+)
+
 // fillDefaults sets per-layer widths to the dense sizes where missing and
-// the usual defaults for zero epsilon and theta.
+// the usual defaults for zero epsilon and theta. It leaves the per-layer
+// widths nil when NLayers is outside [0, MaxLayers], so that Validate
+// reports the layer count instead of the allocation failing.
 func (c *Config) fillDefaults() {
 	if c.Arch == "" {
 		c.Arch = "llama"
@@ -94,13 +108,13 @@ func (c *Config) fillDefaults() {
 	if c.RopeTheta == 0 {
 		c.RopeTheta = 10000
 	}
-	if c.LayerHeads == nil && c.NLayers >= 0 {
+	if c.LayerHeads == nil && c.NLayers >= 0 && c.NLayers <= MaxLayers {
 		c.LayerHeads = make([]int, c.NLayers)
 		for i := range c.LayerHeads {
 			c.LayerHeads[i] = c.NHeads
 		}
 	}
-	if c.LayerHidden == nil && c.NLayers >= 0 {
+	if c.LayerHidden == nil && c.NLayers >= 0 && c.NLayers <= MaxLayers {
 		c.LayerHidden = make([]int, c.NLayers)
 		for i := range c.LayerHidden {
 			c.LayerHidden[i] = c.HiddenDim
@@ -113,11 +127,12 @@ func (c *Config) Validate() error {
 	pos := []struct {
 		name string
 		v    int
-	}{{"dim", c.Dim}, {"n_layers", c.NLayers}, {"n_heads", c.NHeads}, {"n_kv_heads", c.NKVHeads},
-		{"head_dim", c.HeadDim}, {"hidden_dim", c.HiddenDim}, {"vocab_size", c.VocabSize}}
+		max  int
+	}{{"dim", c.Dim, MaxSize}, {"n_layers", c.NLayers, MaxLayers}, {"n_heads", c.NHeads, MaxSize}, {"n_kv_heads", c.NKVHeads, MaxSize},
+		{"head_dim", c.HeadDim, MaxSize}, {"hidden_dim", c.HiddenDim, MaxSize}, {"vocab_size", c.VocabSize, MaxSize}}
 	for _, p := range pos {
-		if p.v <= 0 || p.v > 1<<24 {
-			return fmt.Errorf("llm: config: %s is %d, want a positive size", p.name, p.v)
+		if p.v <= 0 || p.v > p.max {
+			return fmt.Errorf("llm: config: %s is %d, want a size in 1..%d", p.name, p.v, p.max)
 		}
 	}
 	if c.NHeads%c.NKVHeads != 0 {
@@ -157,6 +172,9 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("llm: config: rope_scaling type %q is not supported; want linear or llama3", c.RopeScaling.Type)
+	}
+	if n := c.ParamCount(); n > MaxParams {
+		return fmt.Errorf("llm: config: the sizes imply %.4g parameters, more than the limit of %.4g", n, float64(MaxParams))
 	}
 	return nil
 }

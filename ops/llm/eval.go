@@ -73,7 +73,7 @@ func (m *Model) Perplexity(ctx context.Context, ids []int, window, stride int) (
 	} else {
 		prevEnd := 0
 		for begin := 0; ; begin += stride {
-			end := min(begin+window, len(ids))
+			end := begin + min(window, len(ids)-begin) // begin+window can overflow
 			first := max(prevEnd, begin+1)
 			spans = append(spans, span{begin, end, first})
 			prevEnd = end
@@ -434,6 +434,11 @@ func (m *Model) MultipleChoiceScores(ctx context.Context, items []ChoiceItem) (M
 	return res, nil
 }
 
+// MaxSampleTokens bounds n × length in SampleWindows. The windows become
+// Starlark lists of ints, estimated at 32 bytes a token, so the limit keeps
+// one call near 128 MiB.
+const MaxSampleTokens = 1 << 22
+
 // SampleWindows draws n windows of length tokens from ids at start offsets
 // uniform in [0, len(ids) − length], with a PCG generator seeded by seed.
 // The windows are copies.
@@ -443,6 +448,9 @@ func SampleWindows(ids []int, n, length int, seed uint64) ([][]int, error) {
 	}
 	if len(ids) < length {
 		return nil, fmt.Errorf("llm: sample_windows: the text has %d tokens, fewer than the window length %d", len(ids), length)
+	}
+	if n > MaxSampleTokens/length {
+		return nil, fmt.Errorf("llm: sample_windows: n %d × length %d is more than the limit of %d tokens; ask for fewer or shorter windows", n, length, MaxSampleTokens)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xda3e39cb94b95bdb))
 	out := make([][]int, n)

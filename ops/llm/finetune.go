@@ -82,7 +82,18 @@ func (o *FinetuneOptions) fill() error {
 	deff(&o.Eps, 1e-8)
 	deff(&o.GradClip, 1)
 	deff(&o.HeldOut, 0.1)
+	finite := func(vs ...float64) bool {
+		for _, v := range vs {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return false
+			}
+		}
+		return true
+	}
 	switch {
+	case !finite(o.LR, o.MinLRRatio, o.WeightDecay, o.Beta1, o.Beta2, o.Eps, o.GradClip, o.HeldOut):
+		return fmt.Errorf("llm: finetune: lr %g, min_lr_ratio %g, weight_decay %g, betas (%g, %g), eps %g, grad_clip %g, held_out %g: want finite numbers",
+			o.LR, o.MinLRRatio, o.WeightDecay, o.Beta1, o.Beta2, o.Eps, o.GradClip, o.HeldOut)
 	case o.Steps < 0 || o.BatchSize < 0 || o.SeqLen < 2 || o.GradAccum < 0 || o.WarmupSteps < 0 || o.EvalEvery < 0 || o.EvalWindows < 0:
 		return fmt.Errorf("llm: finetune: steps %d, batch_size %d, seq_len %d, grad_accum %d, warmup %d, eval_every %d, eval_windows %d: want positive counts and seq_len >= 2",
 			o.Steps, o.BatchSize, o.SeqLen, o.GradAccum, o.WarmupSteps, o.EvalEvery, o.EvalWindows)
@@ -92,9 +103,18 @@ func (o *FinetuneOptions) fill() error {
 		return fmt.Errorf("llm: finetune: weight_decay %g, betas (%g, %g), eps %g: want decay >= 0, betas in [0, 1), eps > 0", o.WeightDecay, o.Beta1, o.Beta2, o.Eps)
 	case o.HeldOut <= 0 || o.HeldOut >= 1:
 		return fmt.Errorf("llm: finetune: held_out %g: want a fraction in (0, 1)", o.HeldOut)
+	case o.BatchSize > MaxBatchTokens/o.SeqLen:
+		return fmt.Errorf("llm: finetune: batch_size %d × seq_len %d is more than the limit of %d tokens per micro-batch; lower batch_size and raise grad_accum to train on as many tokens per step",
+			o.BatchSize, o.SeqLen, MaxBatchTokens)
 	}
 	return nil
 }
+
+// MaxBatchTokens bounds batch_size × seq_len in Finetune. At this limit the
+// logits of one micro-batch alone take 2 GiB for a 512-token vocabulary and
+// 128 GiB for a 32000-token one. NOTE: this is a fixed cap, not a memory
+// estimate; smaller batches can still fail against --max-memory.
+const MaxBatchTokens = 1 << 20
 
 // LearningRate returns the rate at optimizer step (0-based): linear warm-up
 // over WarmupSteps, then cosine decay from LR to MinLRRatio·LR at the last
@@ -164,6 +184,12 @@ func (m *Model) Finetune(ctx context.Context, ids []int, opt FinetuneOptions) (*
 		if err != nil {
 			return err
 		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			if step == 0 {
+				return fmt.Errorf("llm: finetune: the held-out loss of the model before training is %g; its weights may contain NaN or Inf", loss)
+			}
+			return fmt.Errorf("llm: finetune: the held-out loss became %g after step %d; lower lr (got %g)", loss, step, opt.LR)
+		}
 		res.HeldOutLoss = append(res.HeldOutLoss, LossPoint{step, loss})
 		return nil
 	}
@@ -198,6 +224,9 @@ func (m *Model) Finetune(ctx context.Context, ids []int, opt FinetuneOptions) (*
 				return nil, err
 			}
 			stepLoss += loss
+		}
+		if math.IsNaN(stepLoss) || math.IsInf(stepLoss, 0) {
+			return nil, fmt.Errorf("llm: finetune: the training loss became %g at step %d; lower lr (got %g)", stepLoss, step+1, opt.LR)
 		}
 		clipGradients(grads, opt.GradClip)
 		optimizer.step(grads, opt.LearningRate(step), decay)

@@ -319,12 +319,21 @@ func (s *Streamed) forwardLayers(ctx context.Context, ids []int, B, T, chunk int
 
 // Perplexity scores ids with non-overlapping windows of window tokens
 // (a final partial window is dropped, as Model.Perplexity does) with one
-// layer resident at a time, chunk windows per forward pass (0: all).
+// layer resident at a time, chunk windows per forward pass (0: all). Like
+// Model.Perplexity, it scores a text shorter than window as one window of
+// the whole text.
 func (s *Streamed) Perplexity(ctx context.Context, ids []int, window, chunk int) (Perplexity, error) {
 	c := &s.Config
+	if window < 2 {
+		return Perplexity{}, fmt.Errorf("llm: perplexity: window is %d, want at least 2", window)
+	}
+	if len(ids) < 2 {
+		return Perplexity{}, fmt.Errorf("llm: perplexity: %d tokens, want at least 2", len(ids))
+	}
+	requested := window
 	B := len(ids) / window
-	if window < 2 || B == 0 {
-		return Perplexity{}, fmt.Errorf("llm: perplexity: %d tokens and window %d; want window >= 2 and at least one window", len(ids), window)
+	if B == 0 {
+		B, window = 1, len(ids)
 	}
 	ids = ids[:B*window]
 	probe := &Model{Config: *c}
@@ -345,7 +354,7 @@ func (s *Streamed) Perplexity(ctx context.Context, ids []int, window, chunk int)
 		return Perplexity{}, err
 	}
 	targets := NextTokenTargets(ids, B, window, nil)
-	res := Perplexity{Window: window, Stride: window, Windows: B}
+	res := Perplexity{Window: requested, Stride: requested, Windows: B}
 	var sum float64
 	for b0 := 0; b0 < B; b0 += chunk {
 		nb := min(chunk, B-b0)
@@ -391,8 +400,9 @@ func collectChunk() { runtime.GC() }
 // safetensors shard per decoder layer plus one for the embedding, head and
 // final norm, and the index. Only one shard is in memory at a time, so
 // checkpoints larger than memory can be made. dtype is "f32", "bf16" or
-// "f16".
-func WriteRandomCheckpoint(dir string, cfg Config, seed uint64, dtype string) error {
+// "f16". A cancelled ctx stops the writing between layers and leaves dir
+// absent.
+func WriteRandomCheckpoint(ctx context.Context, dir string, cfg Config, seed uint64, dtype string) error {
 	cfg.fillDefaults()
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -421,6 +431,9 @@ func WriteRandomCheckpoint(dir string, cfg Config, seed uint64, dtype string) er
 		}
 		total := cfg.NLayers + 1
 		for l := 0; l < cfg.NLayers; l++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			rng := rand.New(rand.NewPCG(seed, uint64(l)+1))
 			name := fmt.Sprintf("model-%05d-of-%05d.safetensors", l+1, total)
 			if err := writeShard(name, layerParams(l, newLayerWeights(&cfg, l)), rng); err != nil {

@@ -14,7 +14,7 @@ import (
 func TestStreamGradientsMatchInMemory(t *testing.T) {
 	cfg := tinyConfig()
 	dir := filepath.Join(t.TempDir(), "random")
-	if err := WriteRandomCheckpoint(dir, cfg, 3, "f32"); err != nil {
+	if err := WriteRandomCheckpoint(context.Background(), dir, cfg, 3, "f32"); err != nil {
 		t.Fatal(err)
 	}
 	m, err := LoadHF(dir)
@@ -67,7 +67,7 @@ func TestStreamPerplexityMatchesInMemory(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.TiedEmbeddings = true
 	dir := filepath.Join(t.TempDir(), "random")
-	if err := WriteRandomCheckpoint(dir, cfg, 4, "f32"); err != nil {
+	if err := WriteRandomCheckpoint(context.Background(), dir, cfg, 4, "f32"); err != nil {
 		t.Fatal(err)
 	}
 	m, err := LoadHF(dir)
@@ -106,7 +106,7 @@ func TestWriteSynthetic1B(t *testing.T) {
 		t.Skip("PARE_STREAM_1B is not set")
 	}
 	start := time.Now()
-	if err := WriteRandomCheckpoint(dir, synthetic1B(), 1, "bf16"); err != nil {
+	if err := WriteRandomCheckpoint(context.Background(), dir, synthetic1B(), 1, "bf16"); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s in %s; peak resident memory %s", dir, time.Since(start).Round(time.Second), peakRSS(t))

@@ -26,7 +26,7 @@ func TestWriteHFCopiesModel(t *testing.T) {
 		cfg.TiedEmbeddings = tc.tied
 		root := t.TempDir()
 		src := filepath.Join(root, "src")
-		if err := WriteRandomCheckpoint(src, cfg, 5, tc.srcDType); err != nil {
+		if err := WriteRandomCheckpoint(context.Background(), src, cfg, 5, tc.srcDType); err != nil {
 			t.Fatal(err)
 		}
 		tokenizerBytes := []byte("tokenizer bytes copied verbatim")
@@ -171,7 +171,7 @@ func TestWriteHFFailureLeavesNoFolder(t *testing.T) {
 	for _, tc := range cases {
 		root := t.TempDir()
 		src := filepath.Join(root, "src")
-		if err := WriteRandomCheckpoint(src, tinyConfig(), 6, "f32"); err != nil {
+		if err := WriteRandomCheckpoint(context.Background(), src, tinyConfig(), 6, "f32"); err != nil {
 			t.Fatal(err)
 		}
 		s, err := OpenStreamed(src)
@@ -205,7 +205,7 @@ func TestWriteHFFailureLeavesNoFolder(t *testing.T) {
 func TestWriteHFRejectsChangedConfig(t *testing.T) {
 	root := t.TempDir()
 	src := filepath.Join(root, "src")
-	if err := WriteRandomCheckpoint(src, tinyConfig(), 6, "f32"); err != nil {
+	if err := WriteRandomCheckpoint(context.Background(), src, tinyConfig(), 6, "f32"); err != nil {
 		t.Fatal(err)
 	}
 	s, err := OpenStreamed(src)

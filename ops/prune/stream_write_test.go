@@ -136,7 +136,7 @@ func TestStreamedPruneFailureLeavesNoFolder(t *testing.T) {
 		cfg := tinyModel(t, 3, 41).Config
 		root := t.TempDir()
 		src := filepath.Join(root, "dense")
-		if err := llm.WriteRandomCheckpoint(src, cfg, 41, "f32"); err != nil {
+		if err := llm.WriteRandomCheckpoint(context.Background(), src, cfg, 41, "f32"); err != nil {
 			t.Fatal(err)
 		}
 		s, err := llm.OpenStreamed(src)
