@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"go.starlark.net/starlark"
@@ -59,6 +60,15 @@ func (a *intsArg) Unpack(v starlark.Value) error {
 	return nil
 }
 
+// checkEps rejects a negative, infinite or NaN eps, which can make the
+// outputs NaN or all zeros without an error.
+func checkEps(b *starlark.Builtin, eps float64) error {
+	if !(eps >= 0) || math.IsInf(eps, 1) {
+		return host.Errorf(b, "eps: got %v, want a finite number >= 0", eps)
+	}
+	return nil
+}
+
 func crossEntropy(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var logits varArg
 	var targets intsArg
@@ -86,6 +96,9 @@ func layerNorm(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight?", &gamma, "bias?", &beta, "eps?", &eps); err != nil {
 		return nil, err
 	}
+	if err := checkEps(b, eps); err != nil {
+		return nil, err
+	}
 	return run(b.Name(), func() *autograd.Var { return autograd.LayerNorm(x.v, gamma.v, beta.v, float32(eps)) })
 }
 
@@ -94,6 +107,9 @@ func rmsNorm(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwarg
 	var gamma optVarArg
 	eps := 1e-6
 	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "weight?", &gamma, "eps?", &eps); err != nil {
+		return nil, err
+	}
+	if err := checkEps(b, eps); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var { return autograd.RMSNorm(x.v, gamma.v, float32(eps)) })
@@ -105,6 +121,9 @@ func normalize(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwa
 	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "eps?", &eps); err != nil {
 		return nil, err
 	}
+	if err := checkEps(b, eps); err != nil {
+		return nil, err
+	}
 	return run(b.Name(), func() *autograd.Var { return autograd.Normalize(x.v, float32(eps)) })
 }
 
@@ -112,6 +131,9 @@ func cosineSimilarity(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	var x, y varArg
 	eps := 1e-8
 	if err := host.UnpackArgs(b.Name(), args, kwargs, "x", &x, "y", &y, "eps?", &eps); err != nil {
+		return nil, err
+	}
+	if err := checkEps(b, eps); err != nil {
 		return nil, err
 	}
 	return run(b.Name(), func() *autograd.Var { return autograd.CosineSimilarity(x.v, y.v, float32(eps)) })

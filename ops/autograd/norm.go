@@ -31,8 +31,8 @@ func checkAffine(op, name string, p *Var, d int) {
 // size of the last axis and may be nil.
 func LayerNorm(x, gamma, beta *Var, eps float32) *Var {
 	rows, d := lastAxisRows("layer_norm", x)
-	checkAffine("layer_norm", "gamma", gamma, d)
-	checkAffine("layer_norm", "beta", beta, d)
+	checkAffine("layer_norm", "weight", gamma, d)
+	checkAffine("layer_norm", "bias", beta, d)
 	xd := x.Data()
 	var gd, bd []float32
 	if gamma != nil {
@@ -135,7 +135,7 @@ func accumulateAffine(g, xhat []float32, rows, d int, gamma, beta *Var) {
 // arXiv:1910.07467). gamma may be nil.
 func RMSNorm(x, gamma *Var, eps float32) *Var {
 	rows, d := lastAxisRows("rms_norm", x)
-	checkAffine("rms_norm", "gamma", gamma, d)
+	checkAffine("rms_norm", "weight", gamma, d)
 	xd := x.Data()
 	var gd []float32
 	if gamma != nil {
@@ -304,8 +304,8 @@ func BatchNorm(x, gamma, beta *Var, eps float32) (out *Var, mean, unbiasedVar []
 		throw("batch_norm", "input has shape %s; want (N, C) with N >= 2", tensor.ShapeString(shape))
 	}
 	n, c := shape[0], shape[1]
-	checkAffine("batch_norm", "gamma", gamma, c)
-	checkAffine("batch_norm", "beta", beta, c)
+	checkAffine("batch_norm", "weight", gamma, c)
+	checkAffine("batch_norm", "bias", beta, c)
 	xd := x.Data()
 	mean = make([]float32, c)
 	unbiasedVar = make([]float32, c)
