@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -53,6 +54,11 @@ func fromNested(v starlark.Value) (*tensor.Tensor, error) {
 	// The shape is taken from the first element at each depth; every other
 	// element must match it.
 	for x := v; ; {
+		if len(shape) > tensor.MaxRank {
+			// A list that contains itself would nest forever.
+			return nil, fmt.Errorf("got lists nested more than %d deep (does a list contain itself?), want at most %d levels, the maximum tensor rank",
+				tensor.MaxRank, tensor.MaxRank)
+		}
 		seq, ok := asSequence(x)
 		if ok {
 			shape = append(shape, seq.Len())
@@ -162,7 +168,10 @@ type shapeArg struct{ shape []int }
 func (a *shapeArg) Unpack(v starlark.Value) error {
 	if _, ok := v.(starlark.Int); ok {
 		n, err := starlark.AsInt32(v)
-		if err != nil || n < 0 {
+		if err != nil {
+			return fmt.Errorf("got %s, want a size in [0, %d]", v, math.MaxInt32)
+		}
+		if n < 0 {
 			return fmt.Errorf("got %s, want a size >= 0", v)
 		}
 		a.shape = []int{n}
@@ -172,9 +181,16 @@ func (a *shapeArg) Unpack(v starlark.Value) error {
 	if !ok {
 		return fmt.Errorf("got %s, want a shape: an int or a list of ints", v.Type())
 	}
+	if seq.Len() > tensor.MaxRank {
+		return fmt.Errorf("got a shape of %d dimensions, want at most %d", seq.Len(), tensor.MaxRank)
+	}
 	a.shape = make([]int, seq.Len())
 	for i := range seq.Len() {
-		n, err := starlark.AsInt32(seq.Index(i))
+		d := seq.Index(i)
+		n, err := starlark.AsInt32(d)
+		if _, isInt := d.(starlark.Int); isInt && err != nil {
+			return fmt.Errorf("got %s: dimension %d is %s, want a size in [0, %d]", v, i, d, math.MaxInt32)
+		}
 		if err != nil || n < 0 {
 			return fmt.Errorf("got %s, want a shape of ints >= 0", v)
 		}
@@ -197,7 +213,7 @@ func (a *intsArg) Unpack(v starlark.Value) error {
 	if _, ok := v.(starlark.Int); ok {
 		n, err := starlark.AsInt32(v)
 		if err != nil {
-			return fmt.Errorf("got %s, want an int", v)
+			return fmt.Errorf("got %s, want an int in [%d, %d]", v, math.MinInt32, math.MaxInt32)
 		}
 		a.ints, a.scalar = []int{n}, true
 		return nil
@@ -210,7 +226,7 @@ func (a *intsArg) Unpack(v starlark.Value) error {
 	for i := range seq.Len() {
 		n, err := starlark.AsInt32(seq.Index(i))
 		if err != nil {
-			return fmt.Errorf("got %s, want a list of ints", v)
+			return fmt.Errorf("got %s, want a list of ints in [%d, %d]", v, math.MinInt32, math.MaxInt32)
 		}
 		a.ints[i] = n
 	}
@@ -281,7 +297,36 @@ func (a *dtypeArg) Unpack(v starlark.Value) error {
 }
 
 // toList converts t to nested Starlark lists of floats (a float for rank 0).
-func toList(t *tensor.Tensor) starlark.Value {
+// A tensor with elements gives at most rank lists per element. An empty one
+// still gives one list per index of its axes before the first 0, so that
+// count is bounded by tensor.MaxPieces.
+func toList(t *tensor.Tensor) (starlark.Value, error) {
+	if t.Size() == 0 && emptyListsExceed(t.Shape(), tensor.MaxPieces) {
+		return nil, fmt.Errorf("got an empty tensor of shape %s, which would give more than %d nested empty lists; want at most %d",
+			tensor.ShapeString(t.Shape()), tensor.MaxPieces, tensor.MaxPieces)
+	}
+	return nestedList(t), nil
+}
+
+// emptyListsExceed reports whether the nested lists of a tensor of shape,
+// which has a zero dimension, number more than limit. Depth k holds the
+// product of shape[:k] lists.
+func emptyListsExceed(shape []int, limit int) bool {
+	lists, level := 0, 1
+	for _, d := range shape {
+		lists += level
+		level *= d
+		if level == 0 {
+			break
+		}
+		if lists > limit || level > limit {
+			return true
+		}
+	}
+	return lists > limit
+}
+
+func nestedList(t *tensor.Tensor) starlark.Value {
 	if t.Ndim() == 0 {
 		x, _ := t.Item()
 		return starlark.Float(x)
@@ -290,7 +335,7 @@ func toList(t *tensor.Tensor) starlark.Value {
 	elems := make([]starlark.Value, n)
 	for i := range n {
 		row, _ := t.Select(0, i)
-		elems[i] = toList(row)
+		elems[i] = nestedList(row)
 	}
 	return starlark.NewList(elems)
 }

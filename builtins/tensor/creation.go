@@ -13,7 +13,8 @@ var creationBuiltins = []host.Builtin{
 Returns a new tensor holding a copy of data.
 
 data is a number, a nested list or tuple of numbers with a rectangular
-shape, or a tensor.`},
+shape, or a tensor. Lists nest at most 64 deep, the maximum rank, so a list
+that contains itself is an error.`},
 	{Name: "zeros", Fn: zeros, Doc: `zeros(shape, dtype="f32")
 
 Returns a tensor of the given shape (an int or a list of ints) filled with 0.`},

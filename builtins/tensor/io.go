@@ -88,7 +88,7 @@ func loadFile(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		}
 		t, err := arrayTensor(a)
 		if err != nil {
-			return nil, host.Errorf(fn, "%s: %v", path, err)
+			return nil, host.Errorf(fn, "%s: %s", path, trimPrefix(err))
 		}
 		return Wrap(t), nil
 
@@ -135,7 +135,7 @@ func loadNamed(fn *starlark.Builtin, path, want string, names []string, get func
 	if want != "" {
 		t, err := get(want)
 		if err != nil {
-			return nil, host.Errorf(fn, "name: %v", err)
+			return nil, host.Errorf(fn, "name: %s", trimPrefix(err))
 		}
 		return Wrap(t), nil
 	}
@@ -143,7 +143,7 @@ func loadNamed(fn *starlark.Builtin, path, want string, names []string, get func
 	for _, n := range names {
 		t, err := get(n)
 		if err != nil {
-			return nil, host.Errorf(fn, "%s: %q: %v", path, n, err)
+			return nil, host.Errorf(fn, "%s: %q: %s", path, n, trimPrefix(err))
 		}
 		if err := d.SetKey(starlark.String(n), Wrap(t)); err != nil {
 			return nil, err
@@ -155,6 +155,12 @@ func loadNamed(fn *starlark.Builtin, path, want string, names []string, get func
 // arrayTensor converts a NumPy array to a float32 tensor charged to the
 // memory limit.
 func arrayTensor(a *store.Array) (*tensor.Tensor, error) {
+	// The shape is checked before any conversion, because a file can declare
+	// a shape that no tensor may have even with no data, such as
+	// [0, 2^62, 2^62].
+	if _, err := tensor.ShapeSize(a.Shape); err != nil {
+		return nil, err
+	}
 	vals, err := a.Float32()
 	if err != nil {
 		return nil, err

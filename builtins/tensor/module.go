@@ -27,7 +27,9 @@ Starlark keyword. The floats tensor.inf, tensor.nan, tensor.pi and tensor.e
 are members, as in NumPy. Indices, both those returned (argsort, topk,
 argmax along an axis) and those passed (gather, scatter, index_select), are
 float32 integers, exact up to 2^24; larger axes are rejected where an index
-could not be represented.
+could not be represented. A tensor has at most 64 dimensions, and the
+product of its non-zero dimensions is at most 2^60, even when another
+dimension is 0; creation, reshape and load_file reject larger shapes.
 
 Random functions take seed=None: None draws from the run's generator, which
 starts at seed 0 (see manual_seed), and an int seeds a fresh generator. The

@@ -42,8 +42,9 @@ Joins a list of tensors of one shape along a new axis.`},
 
 Cuts x along axis into a list of views, as PyTorch's split does.
 
-An int size gives pieces of that size, the last one possibly smaller. A
-list gives pieces of those sizes, which must add up to the axis size.`},
+An int size gives pieces of that size, the last one possibly smaller, and
+at most 2^24 pieces. A list gives pieces of those sizes, which must add up
+to the axis size.`},
 	{Name: "slice", Fn: sliceBuiltin, Doc: `slice(x, axis, start=None, stop=None, step=1)
 
 Returns a view of x sliced along one axis.
@@ -58,7 +59,10 @@ Returns x laid out in row-major order, copying only when it is a strided view.`}
 Returns a copy of x that shares no storage with it.`},
 	{Name: "tolist", Fn: tolist, Doc: `tolist(x)
 
-Returns nested lists of floats (a float for a scalar tensor).`},
+Returns nested lists of floats (a float for a scalar tensor).
+
+A tensor with no elements gives nested empty lists, at most 2^24 of them, so
+tolist rejects shapes such as (2147483647, 0).`},
 	{Name: "item", Fn: item, Doc: `item(x)
 
 Returns the single value of a one-element tensor as a float.`},
@@ -324,7 +328,11 @@ func tolist(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, 
 	if err := host.UnpackArgs(fn.Name(), args, kwargs, "x", &x); err != nil {
 		return nil, err
 	}
-	return toList(x.t), nil
+	out, err := toList(x.t)
+	if err != nil {
+		return nil, host.Errorf(fn, "x: %v", err)
+	}
+	return out, nil
 }
 
 func item(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

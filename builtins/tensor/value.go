@@ -74,6 +74,17 @@ func (v *Value) Slice(start, end, step int) starlark.Value {
 	if v.t.Ndim() == 0 {
 		return v
 	}
+	if step < 0 && v.t.Size() == 0 {
+		// Reversed rows of an empty tensor are empty too, so only the shape
+		// changes. Copying row by row would allocate one header per row,
+		// and the first axis can be 2^31 long.
+		shape := append([]int(nil), v.t.Shape()...)
+		shape[0] = 0
+		if start > end {
+			shape[0] = (start-end-1)/(-step) + 1
+		}
+		return Wrap(tensor.New(shape...))
+	}
 	if step < 0 {
 		// A negative step has no strided view here; copy the rows in order.
 		var rows []*tensor.Tensor
@@ -114,11 +125,15 @@ func (v *Value) Get(key starlark.Value) (starlark.Value, bool, error) {
 	}
 	t := v.t
 	for axis, k := range keys {
+		n := t.Dim(0)
 		i, err := starlark.AsInt32(k)
+		if _, isInt := k.(starlark.Int); isInt && err != nil {
+			return nil, false, fmt.Errorf("tensor index: index %s is out of range for axis %d of size %d (shape %s)",
+				k, axis, n, tensor.ShapeString(v.t.Shape()))
+		}
 		if err != nil {
 			return nil, false, fmt.Errorf("tensor index: index %d: got %s, want an int", axis, k.Type())
 		}
-		n := t.Dim(0)
 		if i < -n || i >= n {
 			return nil, false, fmt.Errorf("tensor index: index %d is out of range for axis %d of size %d (shape %s)",
 				i, axis, n, tensor.ShapeString(v.t.Shape()))

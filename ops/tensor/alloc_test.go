@@ -2,6 +2,8 @@ package tensor
 
 import (
 	"errors"
+	"math"
+	"strings"
 	"testing"
 )
 
@@ -63,10 +65,31 @@ func TestAllocBeyondMachineMemoryFails(t *testing.T) {
 }
 
 func TestShapeSizeOverflow(t *testing.T) {
-	if _, err := ShapeSize([]int{1 << 31, 1 << 31, 1 << 31}); err == nil {
-		t.Errorf("ShapeSize of 2^93 elements: got no error")
+	cases := []struct {
+		name    string
+		shape   []int
+		want    int
+		wantErr string // a substring of the error; empty when none is expected
+	}{
+		{"2^93 elements", []int{1 << 31, 1 << 31, 1 << 31}, 0, "more than 2^60 elements"},
+		{"zero dimension, small others", []int{1 << 30, 0, 1 << 29}, 0, ""},
+		{"zero dimension, others past 2^60", []int{1 << 30, 0, 1 << 40}, 0, "non-zero dimensions multiply to more than 2^60"},
+		{"zero then two int maxima", []int{0, math.MaxInt, math.MaxInt}, 0, "non-zero dimensions multiply"},
+		{"negative after zero", []int{0, 3, -1}, 0, "dimension 2 is negative"},
+		{"64 dimensions", make([]int, MaxRank), 0, ""},
+		{"65 dimensions", make([]int, MaxRank+1), 0, "shape has 65 dimensions; want at most 64"},
+		{"2^60 exactly", []int{1 << 30, 1 << 30}, 1 << 60, ""},
 	}
-	if n, err := ShapeSize([]int{1 << 30, 0, 1 << 40}); err != nil || n != 0 {
-		t.Errorf("ShapeSize with a zero dimension: got %d, %v; want 0", n, err)
+	for _, c := range cases {
+		n, err := ShapeSize(c.shape)
+		if c.wantErr == "" {
+			if err != nil || n != c.want {
+				t.Errorf("%s: ShapeSize got %d, %v; want %d, no error", c.name, n, err, c.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+			t.Errorf("%s: ShapeSize got %d, %v; want an error containing %q", c.name, n, err, c.wantErr)
+		}
 	}
 }

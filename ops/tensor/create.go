@@ -19,6 +19,9 @@ func Full(v float32, shape ...int) *Tensor {
 // Ones returns a tensor of the given shape filled with 1.
 func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 
+// maxRangeElements bounds the length of Arange and Linspace results.
+const maxRangeElements = math.MaxInt32
+
 // Arange returns the values start, start+step, ... below stop (above stop
 // for a negative step), as NumPy's arange: ceil((stop-start)/step) values,
 // each computed as start + i·step in float64.
@@ -29,11 +32,14 @@ func Arange(start, stop, step float64) (*Tensor, error) {
 	if math.IsNaN(start) || math.IsInf(start, 0) || math.IsNaN(stop) || math.IsInf(stop, 0) {
 		return nil, fmt.Errorf("tensor: arange bounds %v and %v; want finite numbers", start, stop)
 	}
-	n := int(max(0, math.Ceil((stop-start)/step)))
-	if n > math.MaxInt32 {
-		return nil, fmt.Errorf("tensor: arange(%v, %v, %v) has %d elements; want at most %d", start, stop, step, n, math.MaxInt32)
+	// The count is checked as a float64, because converting a count such
+	// as 1e30 to int is undefined in Go and gives a negative number on amd64.
+	count := max(0, math.Ceil((stop-start)/step))
+	if count > maxRangeElements {
+		return nil, fmt.Errorf("tensor: the range from start=%v to stop=%v with step=%v has %.6g elements; want at most %d, so use a larger step or a shorter range",
+			start, stop, step, count, maxRangeElements)
 	}
-	t := New(n)
+	t := New(int(count))
 	for i := range t.data {
 		t.data[i] = float32(start + float64(i)*step)
 	}
@@ -45,6 +51,9 @@ func Arange(start, stop, step float64) (*Tensor, error) {
 func Linspace(start, stop float64, num int, endpoint bool) (*Tensor, error) {
 	if num < 0 {
 		return nil, fmt.Errorf("tensor: linspace num %d; want num >= 0", num)
+	}
+	if num > maxRangeElements {
+		return nil, fmt.Errorf("tensor: num=%d values from start=%v to stop=%v are too many; want num <= %d", num, start, stop, maxRangeElements)
 	}
 	t := New(num)
 	div := num

@@ -30,7 +30,13 @@ func Concat(ts []*Tensor, axis int) (*Tensor, error) {
 					a, i, ShapeString(t.shape), ShapeString(first.shape), d)
 			}
 		}
+		if shape[a] > maxElements-t.shape[a] {
+			return nil, fmt.Errorf("tensor: concat along axis %d: the sizes add up to more than 2^%d", a, maxElementsLog2)
+		}
 		shape[a] += t.shape[a]
+	}
+	if _, err := ShapeSize(shape); err != nil {
+		return nil, err
 	}
 	out := New(shape...)
 	pos := 0
@@ -48,6 +54,9 @@ func Stack(ts []*Tensor, axis int) (*Tensor, error) {
 		return nil, fmt.Errorf("tensor: stack of no tensors; give at least one")
 	}
 	first := ts[0]
+	if first.Ndim() >= MaxRank {
+		return nil, fmt.Errorf("tensor: stack of rank-%d tensors would have %d dimensions; want at most %d", first.Ndim(), first.Ndim()+1, MaxRank)
+	}
 	a, err := normAxis(axis, first.Ndim()+1)
 	if err != nil {
 		return nil, err
@@ -64,6 +73,13 @@ func Stack(ts []*Tensor, axis int) (*Tensor, error) {
 	}
 	return Concat(parts, a)
 }
+
+// MaxPieces bounds the number of views that SplitEvery returns and the
+// number of lists that a caller building nested lists from an empty tensor
+// should create. Each piece needs its own header, shape and strides however
+// few elements it has, so without a bound an empty tensor with an axis of
+// 2^31 would exhaust memory when split into pieces of 1.
+const MaxPieces = 1 << 24
 
 // Split cuts t along axis into pieces of the given sizes, which must sum to
 // the axis size. The pieces are views.
@@ -102,6 +118,12 @@ func SplitEvery(t *Tensor, chunk, axis int) ([]*Tensor, error) {
 	}
 	if chunk <= 0 {
 		return nil, fmt.Errorf("tensor: split size %d; want a size >= 1", chunk)
+	}
+	if n := t.shape[a]; n > 0 {
+		if pieces := (n-1)/chunk + 1; pieces > MaxPieces {
+			return nil, fmt.Errorf("tensor: splitting axis %d of size %d into pieces of %d gives %d pieces; want at most %d, so use a larger size",
+				a, n, chunk, pieces, MaxPieces)
+		}
 	}
 	var sizes []int
 	for rest := t.shape[a]; rest > 0; rest -= chunk {

@@ -5,6 +5,7 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -73,18 +74,41 @@ const (
 	maxElements     = 1 << maxElementsLog2
 )
 
-// ShapeSize returns the number of elements of shape, or an error for a
-// negative dimension or a count above 2^60.
+// MaxRank is the largest number of dimensions a tensor may have. Printing,
+// tolist and indexing copy the shape once per level, so a rank without
+// bound would make them quadratic in it.
+const MaxRank = 64
+
+// ShapeSize returns the number of elements of shape, or an error for more
+// than MaxRank dimensions, a negative dimension, or non-zero dimensions
+// whose product exceeds 2^60. The last check applies to shapes with a zero
+// dimension too, because strides and slice offsets are products of the
+// other dimensions and must not overflow either.
 func ShapeSize(shape []int) (int, error) {
-	n := 1
+	if len(shape) > MaxRank {
+		return 0, fmt.Errorf("tensor: shape has %d dimensions; want at most %d", len(shape), MaxRank)
+	}
 	for i, d := range shape {
 		if d < 0 {
 			return 0, fmt.Errorf("tensor: shape %v: dimension %d is negative", shape, i)
 		}
-		if d != 0 && n > maxElements/d {
+	}
+	hasZero := slices.Contains(shape, 0)
+	n := 1
+	for _, d := range shape {
+		if d == 0 {
+			continue
+		}
+		if n > maxElements/d {
+			if hasZero {
+				return 0, fmt.Errorf("tensor: shape %v: the non-zero dimensions multiply to more than 2^%d; this limit applies to empty tensors too", shape, maxElementsLog2)
+			}
 			return 0, fmt.Errorf("tensor: shape %v has more than 2^%d elements", shape, maxElementsLog2)
 		}
 		n *= d
+	}
+	if hasZero {
+		return 0, nil
 	}
 	return n, nil
 }

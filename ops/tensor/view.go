@@ -17,18 +17,33 @@ func normAxis(axis, ndim int) (int, error) {
 // dimension may be -1 and is inferred. A contiguous tensor is reshaped as a
 // view; otherwise the data are copied first.
 func (t *Tensor) Reshape(shape ...int) (*Tensor, error) {
+	if len(shape) > MaxRank {
+		return nil, fmt.Errorf("tensor: reshape to %d dimensions; want at most %d", len(shape), MaxRank)
+	}
 	shape = append([]int(nil), shape...)
 	infer := -1
-	n := 1
 	for i, d := range shape {
 		switch {
 		case d == -1 && infer < 0:
 			infer = i
 		case d < 0:
 			return nil, fmt.Errorf("tensor: reshape %v: dimension %d is %d; use sizes >= 0 and at most one -1", shape, i, d)
-		default:
-			n *= d
 		}
+	}
+
+	// Size the known dimensions with the inferred one taken as 1, so that a
+	// product past 2^60 is an error instead of wrapping around. Rank and
+	// signs are already checked, so overflow is the only error left.
+	known := append([]int(nil), shape...)
+	multiplied := "non-zero dimensions"
+	if infer >= 0 {
+		known[infer] = 1
+		multiplied = "dimensions other than 0 and -1"
+	}
+	n, err := ShapeSize(known)
+	if err != nil {
+		return nil, fmt.Errorf("tensor: cannot reshape %s into %v: its %s multiply to more than 2^%d",
+			ShapeString(t.shape), shape, multiplied, maxElementsLog2)
 	}
 	size := t.Size()
 	if infer >= 0 {
@@ -121,15 +136,21 @@ func (t *Tensor) Slice(axis, start, stop, step int) (*Tensor, error) {
 	start, stop = clip(start), clip(stop)
 	cnt := 0
 	if stop > start {
-		cnt = (stop - start + step - 1) / step
+		// Written so that a step near the int maximum cannot overflow.
+		cnt = (stop-start-1)/step + 1
 	}
 	shape := append([]int(nil), t.shape...)
 	strides := append([]int(nil), t.strides...)
 	shape[a] = cnt
-	strides[a] *= step
 	off := t.offset
 	if cnt > 0 {
 		off += start * t.strides[a]
+	}
+	// With one element or none the stride is never used, and leaving it
+	// avoids stride·step overflowing for a step past the axis end. With
+	// more, step < n, so the product stays below stride·n.
+	if cnt > 1 {
+		strides[a] *= step
 	}
 	return &Tensor{shape: shape, strides: strides, offset: off, data: t.data}, nil
 }
