@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -111,8 +112,8 @@ func (o *Optimizer) setLRScale(_ *starlark.Thread, b *starlark.Builtin, args sta
 	if err := host.UnpackArgs(b.Name(), args, kwargs, "scale", &scale); err != nil {
 		return nil, err
 	}
-	if !(scale >= 0) {
-		return nil, host.Errorf(b, "scale: got %v, want a number >= 0", scale)
+	if !(scale >= 0) || math.IsInf(scale, 1) {
+		return nil, host.Errorf(b, "scale: got %v, want a finite number >= 0", scale)
 	}
 	o.opt.SetLRScale(scale)
 	return starlark.None, nil
@@ -302,6 +303,9 @@ func warmupCosine(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	if step < 0 || warmup < 0 || total < 0 {
 		return nil, host.Errorf(b, "step, warmup, total: got %d, %d, %d, want counts >= 0", step, warmup, total)
 	}
+	if !(minScale >= 0 && minScale <= 1) {
+		return nil, host.Errorf(b, "min_scale: got %v, want a number in [0, 1]", minScale)
+	}
 	return starlark.Float(opsnn.WarmupCosine(warmup, total, minScale)(step)), nil
 }
 
@@ -335,6 +339,6 @@ tensors are not changed.`},
 
 Returns the learning-rate multiplier at a 0-based step: linear warm-up from
 1/warmup to 1 over warmup steps, then a half cosine from 1 down to
-min_scale at step total, constant afterwards. Pass it to
+min_scale (in [0, 1]) at step total, constant afterwards. Pass it to
 opt.set_lr_scale(scale) before opt.step.`},
 }

@@ -52,14 +52,26 @@ type base struct {
 	lrScale float64
 }
 
+// checkHyperparameter rejects a negative or non-finite value of a setting
+// that must be a finite number >= 0, such as lr or eps.
+func checkHyperparameter(name string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("%s %v is not a finite number; want a finite number >= 0", name, v)
+	}
+	if v < 0 {
+		return fmt.Errorf("%s %v is negative; want a finite number >= 0", name, v)
+	}
+	return nil
+}
+
 func newBase(op string, groups []Group) (base, error) {
 	b := base{groups: groups, lrScale: 1}
 	for gi, g := range groups {
-		if g.LR < 0 || math.IsNaN(g.LR) {
-			return b, fmt.Errorf("%s: group %d: lr %v is negative", op, gi, g.LR)
+		if err := checkHyperparameter("lr", g.LR); err != nil {
+			return b, fmt.Errorf("%s: group %d: %w", op, gi, err)
 		}
-		if g.WeightDecay < 0 || math.IsNaN(g.WeightDecay) {
-			return b, fmt.Errorf("%s: group %d: weight decay %v is negative", op, gi, g.WeightDecay)
+		if err := checkHyperparameter("weight decay", g.WeightDecay); err != nil {
+			return b, fmt.Errorf("%s: group %d: %w", op, gi, err)
 		}
 		for pi, p := range g.Params {
 			if !p.IsContiguous() {
@@ -124,8 +136,8 @@ func NewSGD(groups []Group, momentum, dampening float64, nesterov bool) (*SGD, e
 	if err != nil {
 		return nil, err
 	}
-	if !(momentum >= 0) {
-		return nil, fmt.Errorf("sgd: momentum %v is negative", momentum)
+	if err := checkHyperparameter("momentum", momentum); err != nil {
+		return nil, fmt.Errorf("sgd: %w", err)
 	}
 	if nesterov && (momentum == 0 || dampening != 0) {
 		return nil, fmt.Errorf("sgd: nesterov needs momentum > 0 and dampening 0, got momentum %v and dampening %v", momentum, dampening)
@@ -219,8 +231,8 @@ func newAdam(op string, groups []Group, cfg AdamConfig, decoupled bool) (*Adam, 
 			return nil, fmt.Errorf("%s: %s %v is outside [0, 1)", op, c.name, c.v)
 		}
 	}
-	if !(cfg.Eps >= 0) {
-		return nil, fmt.Errorf("%s: eps %v is negative", op, cfg.Eps)
+	if err := checkHyperparameter("eps", cfg.Eps); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return &Adam{base: b, AdamConfig: cfg, Decoupled: decoupled}, nil
 }
