@@ -104,6 +104,16 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 	if len(y) != n || classes <= 0 {
 		return nil, host.Errorf(fn, "graph: got %d labels for %d embedding rows, want one label per row", len(y), n)
 	}
+	// The classifiers and k-means size arrays by the class count (the probe
+	// allocates classes × dim weights), so a corrupt label far beyond the
+	// row count must not reach them. Similarity search and the scatter plot
+	// only compare labels.
+	if classes > n && protocol != "similarity" && protocol != "scatter" {
+		return nil, host.Errorf(fn, "graph: got %d classes for %d embedding rows, want at most one class per row for %s", classes, n, protocol)
+	}
+	if err := eval.CheckFinite(x, n, d); err != nil {
+		return nil, host.Errorf(fn, "%v", err)
+	}
 
 	o := optionReader{fn: fn, opts: opts}
 	switch protocol {
@@ -112,7 +122,8 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			return nil, host.Errorf(fn, "graph: got no train/val/test split, want a graph.graph with a split for linear_probe (use protocol=\"cv\" for a graph.batch)")
 		}
 		runs := o.int("runs", 10, 1)
-		lo := eval.LogRegOptions{Solver: o.str("solver", "adam"), LR: o.float("lr", 0.01), WeightDecay: o.float("weight_decay", 0), Steps: o.int("steps", 100, 1), Select: o.str("select", "last")}
+		ctx := host.Context(thread)
+		lo := eval.LogRegOptions{Solver: o.str("solver", "adam"), LR: o.float("lr", 0.01), WeightDecay: o.float("weight_decay", 0), Steps: o.int("steps", 100, 1), Select: o.str("select", "last"), Ctx: ctx}
 		seed := o.int("seed", 0, 0)
 		if o.err != nil {
 			return nil, o.err
@@ -122,11 +133,14 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		var tests, vals []float64
 		var steps []starlark.Value
 		for r := 0; r < runs; r++ {
-			if err := host.Context(thread).Err(); err != nil {
+			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 			lo.Seed = uint64(seed + r)
 			pr, err := eval.LinearProbe(x, n, d, y, classes, g.Split.Train, g.Split.Val, g.Split.Test, lo)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			if err != nil {
 				return nil, host.Errorf(fn, "%v", err)
 			}
@@ -147,6 +161,11 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			cs, err := host.Floats(fn, "cs", v)
 			if err != nil {
 				return nil, err
+			}
+			for i, c := range cs {
+				if !(c > 0) || math.IsInf(c, 1) {
+					return nil, host.Errorf(fn, "cs[%d]: got %s, want a positive finite number", i, element(v, i, c))
+				}
 			}
 			co.Cs = cs
 		}
@@ -195,6 +214,9 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 			if err != nil {
 				return nil, err
 			}
+			if len(fs) == 0 {
+				return nil, host.Errorf(fn, "ks: got an empty list, want at least one positive int")
+			}
 			ks = ks[:0]
 			for _, f := range fs {
 				if f != math.Trunc(f) || f <= 0 {
@@ -223,6 +245,9 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		if o.err != nil {
 			return nil, o.err
 		}
+		if name == "" {
+			return nil, host.Errorf(fn, "path: got an empty string, want a file name ending in .png, .svg or .pdf")
+		}
 		path, err := host.Get(thread).WritePath(fn.Name(), name)
 		if err != nil {
 			return nil, err
@@ -239,6 +264,16 @@ func evaluate(thread *starlark.Thread, fn *starlark.Builtin, args starlark.Tuple
 		return host.Struct("scatter", starlark.StringDict{"path": starlark.String(path), "explained": floats(ratio[:])}), nil
 	}
 	return nil, fmt.Errorf("unreachable")
+}
+
+// element returns the text of item i of the Starlark sequence seq, which
+// host.Floats converted to f. host.Floats turns infinities into NaN, so
+// messages quote the item itself where they can.
+func element(seq starlark.Value, i int, f float64) string {
+	if s, ok := seq.(starlark.Indexable); ok && i < s.Len() {
+		return s.Index(i).String()
+	}
+	return fmt.Sprint(f)
 }
 
 func floats(v []float64) starlark.Value {
@@ -282,8 +317,11 @@ func (o *optionReader) float(k string, def float64) float64 {
 		return def
 	}
 	f, err := host.Float(o.fn, k, v)
-	if err != nil {
+	switch {
+	case err != nil:
 		o.err = err
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		o.err = host.Errorf(o.fn, "%s: got %g, want a finite number", k, f)
 	}
 	return f
 }

@@ -8,6 +8,7 @@ package ssl
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -206,7 +207,14 @@ func convert(fn *starlark.Builtin, key, kind string, v starlark.Value) (any, err
 		}
 		return n, nil
 	case "float":
-		return host.Float(fn, key, v)
+		f, err := host.Float(fn, key, v)
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, host.Errorf(fn, "%s: got %g, want a finite number", key, f)
+		}
+		return f, nil
 	case "bool":
 		b, ok := v.(starlark.Bool)
 		if !ok {

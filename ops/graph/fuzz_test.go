@@ -73,11 +73,15 @@ func FuzzLoadTU(f *testing.F) {
 
 // FuzzLoadNPZ feeds the gnn-benchmark / Planetoid layout arbitrary integer
 // arrays (the container itself is fuzzed in ops/store): LoadNPZ must return
-// an error or a graph that passes Validate.
+// an error or a graph that passes Validate. An empty attrIndptr leaves out
+// the CSR feature arrays.
 func FuzzLoadNPZ(f *testing.F) {
-	f.Add([]byte{0, 1, 1, 2}, []byte{1, 0}, []byte{0, 1}, uint8(2), []byte{0, 1}, []byte{0}, []byte{}, []byte{1})
-	f.Add([]byte{0, 0, 0}, []byte{}, []byte{}, uint8(2), []byte{0, 255}, []byte{1}, []byte{}, []byte{0, 1})
-	f.Fuzz(func(t *testing.T, indptr, indices, labels []byte, n uint8, data, train, val, test []byte) {
+	f.Add([]byte{0, 1, 1, 2}, []byte{1, 0}, []byte{0, 1}, uint8(2), []byte{0, 1}, []byte{0}, []byte{}, []byte{1}, []byte{}, []byte{})
+	f.Add([]byte{0, 0, 0}, []byte{}, []byte{}, uint8(2), []byte{0, 255}, []byte{1}, []byte{}, []byte{0, 1}, []byte{}, []byte{})
+	f.Add([]byte{0, 5, 2}, []byte{1, 0}, []byte{}, uint8(2), []byte{1, 1}, []byte{}, []byte{}, []byte{}, []byte{}, []byte{})
+	f.Add([]byte{0, 0, 0}, []byte{}, []byte{}, uint8(2), []byte{}, []byte{}, []byte{}, []byte{}, []byte{0, 5, 2}, []byte{0, 1})
+	f.Add([]byte{0, 0, 0}, []byte{}, []byte{0, 100}, uint8(2), []byte{}, []byte{}, []byte{}, []byte{}, []byte{0, 1, 2}, []byte{0, 1})
+	f.Fuzz(func(t *testing.T, indptr, indices, labels []byte, n uint8, data, train, val, test, attrIndptr, attrIndices []byte) {
 		widen := func(b []byte) []int64 {
 			out := make([]int64, len(b))
 			for i, v := range b {
@@ -89,6 +93,11 @@ func FuzzLoadNPZ(f *testing.F) {
 			"adj_indptr": widen(indptr), "adj_indices": widen(indices), "adj_data": widen(data),
 			"adj_shape": {int64(n), int64(n)}, "labels": widen(labels),
 			"train_idx": widen(train), "val_idx": widen(val), "test_idx": widen(test),
+		}
+		if len(attrIndptr) > 0 {
+			arrays["attr_indptr"], arrays["attr_indices"] = widen(attrIndptr), widen(attrIndices)
+			arrays["attr_data"] = make([]int64, len(attrIndices))
+			arrays["attr_shape"] = []int64{int64(n), 3}
 		}
 		path := writeIntNPZ(t, filepath.Join(t.TempDir(), "fuzz.npz"), arrays)
 		g, err := LoadNPZ(path)

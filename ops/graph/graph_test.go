@@ -316,6 +316,18 @@ func TestLoadNPZBadInput(t *testing.T) {
 		{"overlapping split", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "labels": {0, 1}, "train_idx": {1}, "val_idx": {}, "test_idx": {0, 1}}, "node 1 is in both train_idx and test_idx"},
 		{"repeated split node", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "labels": {0, 1}, "train_idx": {1}, "val_idx": {}, "test_idx": {0, 0}}, "node 0 appears twice in test_idx"},
 		{"partial split", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "train_idx": {1}}, "split is incomplete"},
+		{"adj indptr decreases", map[string][]int64{"adj_data": {1, 1}, "adj_indices": {1, 0}, "adj_indptr": {0, 5, 2}, "adj_shape": {2, 2}}, "array adj_indptr decreases at row 1 (5 then 2)"},
+		{"adj indptr negative", map[string][]int64{"adj_data": {1, 1}, "adj_indices": {1, 0}, "adj_indptr": {0, -1, 2}, "adj_shape": {2, 2}}, "array adj_indptr decreases at row 0 (0 then -1)"},
+		{"adj index negative", map[string][]int64{"adj_data": {1}, "adj_indices": {-1}, "adj_indptr": {0, 1, 1}, "adj_shape": {2, 2}}, "array adj_indices entry 0 (row 0): column -1 is outside [0, 2)"},
+		{"attr indptr decreases", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2},
+			"attr_data": {1, 1}, "attr_indices": {0, 1}, "attr_indptr": {0, 5, 2}, "attr_shape": {2, 2}}, "array attr_indptr decreases at row 1 (5 then 2)"},
+		{"attr indptr end", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2},
+			"attr_data": {1, 1}, "attr_indices": {0, 1}, "attr_indptr": {0, 1, 3}, "attr_shape": {2, 2}}, "array attr_indptr runs from 0 to 3, want 0 to 2"},
+		{"attr index outside", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2},
+			"attr_data": {1, 1}, "attr_indices": {0, 7}, "attr_indptr": {0, 1, 2}, "attr_shape": {2, 2}}, "array attr_indices entry 1 (row 1): column 7 is outside [0, 2)"},
+		{"label below -1", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "labels": {0, -2}}, "node 1 has label -2"},
+		{"label far beyond nodes", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "labels": {0, 100000000}}, "node 1 has label 100000000, want a class id below 2"},
+		{"label equal to node count", map[string][]int64{"adj_data": {}, "adj_indices": {}, "adj_indptr": {0, 0, 0}, "adj_shape": {2, 2}, "labels": {0, 2}}, "node 1 has label 2, want a class id below 2"},
 	}
 	for _, c := range cases {
 		path := writeNPZ(strings.ReplaceAll(c.name, " ", "_")+".npz", c.arrays)

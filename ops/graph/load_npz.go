@@ -120,15 +120,20 @@ func csrFromNpz(z *store.Npz, prefix string) (*CSR, error) {
 	if indptr[0] != 0 || indptr[rows] != len(indices) {
 		return nil, fmt.Errorf("array %s_indptr runs from %d to %d, want 0 to %d", prefix, indptr[0], indptr[rows], len(indices))
 	}
+	// Check the whole of indptr before reading rows: with a first entry of
+	// 0 and a last of len(indices), a non-decreasing indptr keeps every row
+	// inside indices.
+	for i := 0; i < rows; i++ {
+		if indptr[i+1] < indptr[i] {
+			return nil, fmt.Errorf("array %s_indptr decreases at row %d (%d then %d); want non-decreasing offsets", prefix, i, indptr[i], indptr[i+1])
+		}
+	}
 	edges := make([]Edge, 0, len(indices))
 	allOnes := true
 	for i := 0; i < rows; i++ {
-		if indptr[i+1] < indptr[i] {
-			return nil, fmt.Errorf("array %s_indptr decreases at row %d", prefix, i)
-		}
 		for k := indptr[i]; k < indptr[i+1]; k++ {
 			if indices[k] < 0 || indices[k] >= cols {
-				return nil, fmt.Errorf("%s entry %d: column %d is outside [0, %d)", prefix, k, indices[k], cols)
+				return nil, fmt.Errorf("array %s_indices entry %d (row %d): column %d is outside [0, %d)", prefix, k, i, indices[k], cols)
 			}
 			edges = append(edges, Edge{i, indices[k], data[k]})
 			allOnes = allOnes && data[k] == 1
@@ -231,10 +236,24 @@ func labelsFromNpz(z *store.Npz, n int) ([]int, int, error) {
 	if len(y) != n {
 		return nil, 0, fmt.Errorf("array labels has %d entries for %d nodes", len(y), n)
 	}
+	// Class ids index per-class arrays (a probe allocates classes × dim
+	// weights), so an integer id far beyond the node count is a corrupt
+	// file, not a class: n nodes need at most n classes, or as many as
+	// class_names lists. One-hot labels have as many classes as columns.
+	limit := n
+	if len(a.Shape) == 2 {
+		limit = a.Shape[1]
+	}
+	if names, ok := z.Arrays["class_names"]; ok && len(names.Shape) == 1 {
+		limit = max(limit, names.Shape[0])
+	}
 	classes := 0
 	for i, l := range y {
 		if l < -1 {
-			return nil, 0, fmt.Errorf("node %d has label %d, want -1 (unlabeled) or a class id >= 0", i, l)
+			return nil, 0, fmt.Errorf("array labels: node %d has label %d, want -1 (unlabeled) or a class id >= 0", i, l)
+		}
+		if l >= limit {
+			return nil, 0, fmt.Errorf("array labels: node %d has label %d, want a class id below %d (the number of nodes or of class_names)", i, l, limit)
 		}
 		classes = max(classes, l+1)
 	}

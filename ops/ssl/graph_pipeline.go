@@ -29,6 +29,12 @@ func TrainGraph(ctx context.Context, b *graph.Batch, cfg Config, progress func(e
 	if cfg.Layers <= 0 || cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("ssl: %s: layers %d, batch_size %d; want positive counts", cfg.Method, cfg.Layers, cfg.BatchSize)
 	}
+	if b.NumGraphs() == 0 {
+		return nil, fmt.Errorf("ssl: %s: dataset %q has no graphs; want at least one graph", cfg.Method, b.Union.Name)
+	}
+	if err := checkGraphInput(b.Union, cfg.Method); err != nil {
+		return nil, err
+	}
 	in := 1
 	if b.Union.X != nil {
 		in = b.Union.X.Cols

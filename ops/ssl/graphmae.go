@@ -357,6 +357,9 @@ func nodePrologue(g *graph.Graph, cfg Config) (*graph.Graph, *rand.Rand, *graph.
 	if err := check(cfg); err != nil {
 		return nil, nil, nil, err
 	}
+	if err := checkGraphInput(g, cfg.Method); err != nil {
+		return nil, nil, nil, err
+	}
 	if g.X == nil {
 		return nil, nil, nil, fmt.Errorf("ssl: %s needs node features; the graph has none", cfg.Method)
 	}

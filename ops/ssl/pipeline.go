@@ -175,6 +175,9 @@ func check(cfg Config) error {
 	if cfg.Epochs <= 0 || cfg.Patience < 0 || !(cfg.LR > 0) || cfg.WeightDecay < 0 {
 		return fmt.Errorf("ssl: epochs %d, patience %d, lr %g, weight_decay %g; want epochs > 0, patience >= 0, lr > 0, weight_decay >= 0", cfg.Epochs, cfg.Patience, cfg.LR, cfg.WeightDecay)
 	}
+	if err := checkFiniteSettings(cfg); err != nil {
+		return err
+	}
 	if len(cfg.Hidden) == 0 {
 		return fmt.Errorf("ssl: hidden is empty; want at least one width")
 	}
@@ -195,6 +198,9 @@ func TrainNode(ctx context.Context, g *graph.Graph, cfg Config, progress func(ep
 		return nil, fmt.Errorf("ssl: %s is a graph-level method; it takes a graph.batch (graph.tu_dataset), not one graph", cfg.Method)
 	}
 	if err := check(cfg); err != nil {
+		return nil, err
+	}
+	if err := checkGraphInput(g, cfg.Method); err != nil {
 		return nil, err
 	}
 	if g.X == nil {

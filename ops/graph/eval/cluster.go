@@ -170,6 +170,12 @@ func KMeansNMI(ctx context.Context, emb []float32, n, d int, y []int, numClasses
 	if len(y) != n {
 		return 0, 0, fmt.Errorf("eval: %d labels for %d rows", len(y), n)
 	}
+	if len(emb) != n*d {
+		return 0, 0, fmt.Errorf("eval: embeddings have %d values, want n×d = %d×%d", len(emb), n, d)
+	}
+	if err := CheckFinite(emb, n, d); err != nil {
+		return 0, 0, err
+	}
 	var scores []float64
 	for r := 0; r < max(runs, 1); r++ {
 		assign, _, err := KMeans(ctx, emb, n, d, numClasses, 1, 300, seed+uint64(r))

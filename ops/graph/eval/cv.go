@@ -81,6 +81,9 @@ func CrossValidate(x []float32, n, d int, y []int, numClasses int, opt CVOptions
 	if err := checkData(x, n, d, y, numClasses); err != nil {
 		return nil, err
 	}
+	if err := CheckFinite(x, n, d); err != nil {
+		return nil, err
+	}
 	if opt.Model == "" {
 		opt.Model = "svm"
 	}
@@ -97,8 +100,8 @@ func CrossValidate(x []float32, n, d int, y []int, numClasses int, opt CVOptions
 		opt.Cs = DefaultCs()
 	}
 	for _, c := range opt.Cs {
-		if !(c > 0) {
-			return nil, fmt.Errorf("eval: C grid value %g, want positive values", c)
+		if !(c > 0) || math.IsInf(c, 1) {
+			return nil, fmt.Errorf("eval: C grid value %g, want positive finite values", c)
 		}
 	}
 	folds, err := StratifiedKFold(y, opt.Folds, opt.Seed)

@@ -9,6 +9,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -42,7 +43,15 @@ type LogRegOptions struct {
 	// reports next to the last step. "val" needs the Adam
 	// solver and validation rows. TrainLogReg ignores Select.
 	Select string
+	// Ctx, when not nil, stops training early: Adam checks it every
+	// ctxCheckSteps steps and L-BFGS every iteration, and TrainLogReg and
+	// LinearProbe then return Ctx.Err().
+	Ctx context.Context
 }
+
+// ctxCheckSteps is how many Adam steps run between checks of
+// LogRegOptions.Ctx.
+const ctxCheckSteps = 256
 
 // LinearModel is a multinomial linear classifier: scores = x·Wᵀ + B with W
 // of shape Classes×Dim (row-major).
@@ -133,6 +142,9 @@ func trainLogReg(x []float32, n, d int, y []int, numClasses int, opt LogRegOptio
 	if opt.LR == 0 {
 		opt.LR = 0.01
 	}
+	if !isFinite(opt.LR) || !isFinite(opt.WeightDecay) {
+		return nil, fmt.Errorf("eval: logistic regression: lr %g and weight decay %g must be finite numbers", opt.LR, opt.WeightDecay)
+	}
 	if opt.LR < 0 || opt.WeightDecay < 0 || opt.Steps < 0 {
 		return nil, fmt.Errorf("eval: logistic regression: lr %g, weight decay %g and steps %d must not be negative", opt.LR, opt.WeightDecay, opt.Steps)
 	}
@@ -147,7 +159,9 @@ func trainLogReg(x []float32, n, d int, y []int, numClasses int, opt LogRegOptio
 		if opt.Steps == 0 {
 			opt.Steps = 100
 		}
-		trainAdam(m, x, n, y, opt, afterStep)
+		if err := trainAdam(m, x, n, y, opt, afterStep); err != nil {
+			return nil, err
+		}
 	case "lbfgs":
 		if opt.Steps == 0 {
 			opt.Steps = 1000
@@ -199,7 +213,7 @@ func lossGrad(m *LinearModel, x []float32, n int, y []int, gw, gb []float64) flo
 	return loss * inv
 }
 
-func trainAdam(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions, afterStep func(m *LinearModel, step int)) {
+func trainAdam(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions, afterStep func(m *LinearModel, step int)) error {
 	const beta1, beta2, eps = 0.9, 0.999, 1e-8
 	params := [2][]float64{m.W, m.B}
 	grads := [2][]float64{make([]float64, len(m.W)), make([]float64, len(m.B))}
@@ -209,6 +223,11 @@ func trainAdam(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions, a
 		vel[p] = make([]float64, len(params[p]))
 	}
 	for step := 1; step <= opt.Steps; step++ {
+		if opt.Ctx != nil && step%ctxCheckSteps == 0 {
+			if err := opt.Ctx.Err(); err != nil {
+				return err
+			}
+		}
 		lossGrad(m, x, n, y, grads[0], grads[1])
 		c1 := 1 - math.Pow(beta1, float64(step))
 		c2 := 1 - math.Pow(beta2, float64(step))
@@ -226,6 +245,17 @@ func trainAdam(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions, a
 			afterStep(m, step)
 		}
 	}
+	return nil
+}
+
+// ctxRecorder stops gonum's optimizer once ctx ends: Minimize stops when a
+// Recorder returns an error.
+type ctxRecorder struct{ ctx context.Context }
+
+func (r ctxRecorder) Init() error { return nil }
+
+func (r ctxRecorder) Record(*optimize.Location, optimize.Operation, *optimize.Stats) error {
+	return r.ctx.Err()
 }
 
 func trainLBFGS(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions) error {
@@ -254,7 +284,14 @@ func trainLBFGS(m *LinearModel, x []float32, n int, y []int, opt LogRegOptions) 
 		},
 	}
 	theta := append(append([]float64(nil), m.W...), m.B...)
-	res, err := optimize.Minimize(problem, theta, &optimize.Settings{MajorIterations: opt.Steps, GradientThreshold: 1e-6}, &optimize.LBFGS{})
+	settings := &optimize.Settings{MajorIterations: opt.Steps, GradientThreshold: 1e-6}
+	if opt.Ctx != nil {
+		settings.Recorder = ctxRecorder{opt.Ctx}
+	}
+	res, err := optimize.Minimize(problem, theta, settings, &optimize.LBFGS{})
+	if opt.Ctx != nil && opt.Ctx.Err() != nil {
+		return opt.Ctx.Err()
+	}
 	if err != nil && res == nil {
 		return fmt.Errorf("eval: L-BFGS: %w", err)
 	}
@@ -280,6 +317,12 @@ func LinearProbe(emb []float32, n, d int, y []int, numClasses int, train, val, t
 	}
 	if len(y) != n {
 		return ProbeResult{}, fmt.Errorf("eval: %d labels for %d rows", len(y), n)
+	}
+	if numClasses > n {
+		return ProbeResult{}, fmt.Errorf("eval: %d classes for %d rows; want at most one class per row", numClasses, n)
+	}
+	if err := CheckFinite(emb, n, d); err != nil {
+		return ProbeResult{}, err
 	}
 	pick := func(ids []int, what string) ([]float32, []int, error) {
 		xs := make([]float32, 0, len(ids)*d)
@@ -356,6 +399,21 @@ func LinearProbe(emb []float32, n, d int, y []int, numClasses int, train, val, t
 	r.TestAcc, err = acc(test, "test")
 	return r, err
 }
+
+// CheckFinite returns an error naming the first row of emb (n×d) that holds
+// a NaN or an infinity, or nil when every value is finite.
+func CheckFinite(emb []float32, n, d int) error {
+	for i := 0; i < n; i++ {
+		for j, v := range emb[i*d : (i+1)*d] {
+			if !isFinite(float64(v)) {
+				return fmt.Errorf("eval: embedding row %d has the non-finite value %g in column %d; want finite embeddings (a NaN training loss or NaN inputs produce such rows)", i, v, j)
+			}
+		}
+	}
+	return nil
+}
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // MeanStd returns the mean and the population standard deviation of v.
 func MeanStd(v []float64) (mean, std float64) {

@@ -27,6 +27,12 @@ func SimilaritySearch(ctx context.Context, emb []float32, n, d int, y []int, ks 
 	if n > 20000 {
 		return nil, fmt.Errorf("eval: similarity search on %d rows needs an n×n matrix; the limit is 20000 rows", n)
 	}
+	if len(ks) == 0 {
+		return nil, fmt.Errorf("eval: similarity search got no k values; want at least one k")
+	}
+	if err := CheckFinite(emb, n, d); err != nil {
+		return nil, err
+	}
 	for _, k := range ks {
 		if k < 1 || k >= n {
 			return nil, fmt.Errorf("eval: similarity search k = %d, want 1 <= k < %d", k, n)
@@ -123,6 +129,9 @@ func PCA2(x []float32, n, d int) ([]float64, [2]float64, error) {
 	var ratio [2]float64
 	if n < 2 || d < 1 || len(x) != n*d {
 		return nil, ratio, fmt.Errorf("eval: PCA input has %d values, want n×d = %d×%d with n >= 2", len(x), n, d)
+	}
+	if err := CheckFinite(x, n, d); err != nil {
+		return nil, ratio, err
 	}
 	mean := make([]float64, d)
 	for i := 0; i < n; i++ {
