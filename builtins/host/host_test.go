@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,6 +258,23 @@ func TestTextArg(t *testing.T) {
 		}
 		if err != nil || got != tc.want {
 			t.Errorf("TextArg(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestFloatsKeepsNonFinite(t *testing.T) {
+	b := starlark.NewBuiltin("m.f", nil)
+	list := starlark.NewList([]starlark.Value{starlark.MakeInt(2), starlark.Float(math.Inf(1)), starlark.Float(math.Inf(-1)), starlark.Float(math.NaN())})
+	got, err := Floats(b, "xs", list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 2 || !math.IsInf(got[1], 1) || !math.IsInf(got[2], -1) || !math.IsNaN(got[3]) {
+		t.Errorf("Floats = %v, want [2 +Inf -Inf NaN]", got)
+	}
+	for _, bad := range []starlark.Value{starlark.String("12"), starlark.NewList([]starlark.Value{starlark.String("a")}), starlark.NewDict(0)} {
+		if _, err := Floats(b, "xs", bad); err == nil {
+			t.Errorf("Floats(%s) succeeded, want an error", bad)
 		}
 	}
 }

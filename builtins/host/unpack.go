@@ -2,35 +2,29 @@ package host
 
 import (
 	"fmt"
-	"math"
 
 	"go.starlark.net/starlark"
 )
 
-// Floats converts a list, tuple or tensor of numbers (anything with a JSON
-// form that is a flat list of numbers) to []float64. what names the
-// parameter in errors.
+// Floats converts a list, tuple or 1-D tensor of numbers to []float64,
+// keeping NaN and infinities as they are. what names the parameter in
+// errors.
 func Floats(fn *starlark.Builtin, what string, v starlark.Value) ([]float64, error) {
-	j, err := ToJSON(v)
-	if err != nil {
-		return nil, Errorf(fn, "%s: got %s, want a list of numbers", what, v.Type())
-	}
-	list, ok := j.([]any)
+	seq, ok := v.(starlark.Indexable)
 	if !ok {
 		return nil, Errorf(fn, "%s: got %s, want a list of numbers", what, v.Type())
 	}
-	out := make([]float64, len(list))
-	for i, x := range list {
-		switch n := x.(type) {
-		case float64:
-			out[i] = n
-		case int64:
-			out[i] = float64(n)
-		case nil: // NaN or infinity
-			out[i] = math.NaN()
-		default:
-			return nil, Errorf(fn, "%s[%d]: got %v, want a number", what, i, x)
+	if _, isString := v.(starlark.String); isString {
+		return nil, Errorf(fn, "%s: got string, want a list of numbers", what)
+	}
+	out := make([]float64, seq.Len())
+	for i := range out {
+		x := seq.Index(i)
+		f, ok := starlark.AsFloat(x)
+		if !ok {
+			return nil, Errorf(fn, "%s[%d]: got %s, want a number", what, i, x.Type())
 		}
+		out[i] = f
 	}
 	return out, nil
 }
