@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -82,8 +83,11 @@ func TestLinearProbeSeparatesBlobs(t *testing.T) {
 	if _, err := TrainLogReg(x, 300, 5, y, 5, LogRegOptions{Solver: "sgd"}); err == nil {
 		t.Error("solver sgd: got no error")
 	}
-	if _, err := LinearProbe(x, 300, 5, y, 5, []int{300}, nil, nil, LogRegOptions{}); err == nil {
-		t.Error("train index 300 of 300: got no error")
+	if _, err := LinearProbe(x, 300, 5, y, 5, []int{300}, nil, []int{0}, LogRegOptions{}); err == nil || !strings.Contains(err.Error(), "train index 300 outside") {
+		t.Errorf("train index 300 of 300: error %v, want the index named", err)
+	}
+	if _, err := LinearProbe(x, 300, 5, y, 5, []int{0, 1}, nil, nil, LogRegOptions{}); err == nil || !strings.Contains(err.Error(), "0 test nodes") {
+		t.Errorf("empty test split: error %v, want the empty split named", err)
 	}
 }
 

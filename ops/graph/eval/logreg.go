@@ -324,6 +324,9 @@ func LinearProbe(emb []float32, n, d int, y []int, numClasses int, train, val, t
 	if err := CheckFinite(emb, n, d); err != nil {
 		return ProbeResult{}, err
 	}
+	if len(train) == 0 || len(test) == 0 {
+		return ProbeResult{}, fmt.Errorf("eval: the split has %d train and %d test nodes; the probe needs at least one of each", len(train), len(test))
+	}
 	pick := func(ids []int, what string) ([]float32, []int, error) {
 		xs := make([]float32, 0, len(ids)*d)
 		ys := make([]int, 0, len(ids))
