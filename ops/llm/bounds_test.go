@@ -62,14 +62,7 @@ func TestSampleWindowsLimit(t *testing.T) {
 // a text shorter than the window as one window, as Model.Perplexity does.
 func TestStreamPerplexityShortText(t *testing.T) {
 	cfg := tinyConfig()
-	dir := filepath.Join(t.TempDir(), "random")
-	if err := WriteRandomCheckpoint(context.Background(), dir, cfg, 4, "f32"); err != nil {
-		t.Fatal(err)
-	}
-	m, err := LoadHF(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, m := randomCheckpoint(t, cfg, 4)
 	s, err := OpenStreamed(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -11,16 +11,24 @@ import (
 	"time"
 )
 
-func TestStreamGradientsMatchInMemory(t *testing.T) {
-	cfg := tinyConfig()
+// randomCheckpoint writes a random f32 checkpoint of cfg drawn with seed
+// and loads it back in memory.
+func randomCheckpoint(t *testing.T, cfg Config, seed uint64) (string, *Model) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "random")
-	if err := WriteRandomCheckpoint(context.Background(), dir, cfg, 3, "f32"); err != nil {
+	if err := WriteRandomCheckpoint(context.Background(), dir, cfg, seed, "f32"); err != nil {
 		t.Fatal(err)
 	}
 	m, err := LoadHF(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dir, m
+}
+
+func TestStreamGradientsMatchInMemory(t *testing.T) {
+	cfg := tinyConfig()
+	dir, m := randomCheckpoint(t, cfg, 3)
 	const B, T = 4, 6
 	ids := randomIDs(B*T, cfg.VocabSize, 40)
 	want, grads, err := m.Gradient(ids, B, T, nil, MaxOverPositions, nil)
@@ -66,14 +74,7 @@ func TestStreamGradientsMatchInMemory(t *testing.T) {
 func TestStreamPerplexityMatchesInMemory(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.TiedEmbeddings = true
-	dir := filepath.Join(t.TempDir(), "random")
-	if err := WriteRandomCheckpoint(context.Background(), dir, cfg, 4, "f32"); err != nil {
-		t.Fatal(err)
-	}
-	m, err := LoadHF(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, m := randomCheckpoint(t, cfg, 4)
 	ids := randomIDs(50, cfg.VocabSize, 41)
 	want, err := m.Perplexity(context.Background(), ids, 8, 0)
 	if err != nil {
