@@ -53,29 +53,54 @@ func isTerminal(f *os.File) bool {
 func runPiped(in *lang.Interactive, stdin io.Reader, stdout, stderr io.Writer) error {
 	r := bufio.NewReader(stdin)
 	failed := false
+	// held is a line read past the end of a block: a terminal user ends a
+	// block with a blank line, but piped input may go straight on with a
+	// statement at column 0, which then starts the next statement.
+	var held []byte
 	for {
 		eof := false
+		lines, block, indented := 0, false, false
 		readline := func() ([]byte, error) {
-			line, err := r.ReadBytes('\n')
-			if err == io.EOF {
-				eof = true
-				if len(line) == 0 {
-					return nil, io.EOF
+			line := held
+			held = nil
+			if line == nil {
+				var err error
+				line, err = r.ReadBytes('\n')
+				if err == io.EOF {
+					eof = true
+					if len(line) == 0 {
+						return nil, io.EOF
+					}
+					line = append(line, '\n')
+				} else if err != nil {
+					return nil, err
 				}
-				return append(line, '\n'), nil
 			}
-			return line, err
-		}
-		peek, err := r.Peek(1)
-		if err == io.EOF || len(peek) == 0 {
-			break
-		}
-		if peek[0] == ':' {
-			line, _ := r.ReadString('\n')
-			if !command(in, strings.TrimSpace(line), stdout, stderr) {
-				failed = true
+			text := strings.TrimRight(string(line), " \t\r\n")
+			lines++
+			switch {
+			case lines == 1:
+				block = strings.HasSuffix(text, ":")
+			case block && indented && text != "" && text[0] != ' ' && text[0] != '\t' && !continuesBlock(text):
+				held, eof = line, false
+				return []byte("\n"), nil
+			case text != "" && (text[0] == ' ' || text[0] == '\t'):
+				indented = true
 			}
-			continue
+			return line, nil
+		}
+		if held == nil {
+			peek, err := r.Peek(1)
+			if err == io.EOF || len(peek) == 0 {
+				break
+			}
+			if peek[0] == ':' {
+				line, _ := r.ReadString('\n')
+				if !command(in, strings.TrimSpace(line), stdout, stderr) {
+					failed = true
+				}
+				continue
+			}
 		}
 		file, err := in.Parse(readline)
 		if err != nil {
@@ -100,6 +125,17 @@ func runPiped(in *lang.Interactive, stdin io.Reader, stdout, stderr io.Writer) e
 		return exitError{}
 	}
 	return nil
+}
+
+// continuesBlock reports whether a line at column 0 continues the block
+// before it (an else or elif clause) rather than starting a new statement.
+func continuesBlock(text string) bool {
+	for _, kw := range []string{"else", "elif"} {
+		if rest, ok := strings.CutPrefix(text, kw); ok && (rest == "" || rest[0] == ':' || rest[0] == ' ' || rest[0] == '(') {
+			return true
+		}
+	}
+	return false
 }
 
 // exitError makes main exit with status 1 without printing more.
