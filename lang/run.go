@@ -337,22 +337,29 @@ func newSession(ctx context.Context, recipe string, opts Options) (*host.Session
 
 // finishOutputs writes metrics.json into the staging folder and moves the
 // staged files into out when the run succeeded, then writes run.json.
-// Reported paths that point into the staging folder (stagedAs is its
-// resolved form) are rewritten to where the files end up.
+// Reported paths, inputs and settings that point into the staging folder
+// (stagedAs is its resolved form) are rewritten to where the files end up.
 func finishOutputs(out, staging, stagedAs string, ok bool, values map[string]any, rec runRecord) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
+	final, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(final); err == nil {
+		final = real
+	}
+	staged := []string{stagedAs, staging}
+	for i, in := range rec.Inputs {
+		rec.Inputs[i].Path = rebase(in.Path, staged, final).(string)
+	}
+	for k, v := range rec.Settings {
+		rec.Settings[k] = rebase(v, staged, final)
+	}
 	if ok {
-		final, err := filepath.Abs(out)
-		if err != nil {
-			return err
-		}
-		if real, err := filepath.EvalSymlinks(final); err == nil {
-			final = real
-		}
 		for k, v := range values {
-			values[k] = rebase(v, []string{stagedAs, staging}, final)
+			values[k] = rebase(v, staged, final)
 		}
 		if err := writeJSON(filepath.Join(staging, "metrics.json"), values); err != nil {
 			return err

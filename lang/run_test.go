@@ -316,6 +316,24 @@ func TestFailedWriteNamesTheOutFolder(t *testing.T) {
 	}
 }
 
+func TestRunJSONNamesWrittenInputsByOutFolder(t *testing.T) {
+	// A file the run writes and reads back is an input; run.json names it
+	// where it ends up, not in the staging folder.
+	src := "p = io.write_text(\"notes.txt\", \"hi\")\nprint(io.read_text(p))\n"
+	dir := writeRecipe(t, map[string]string{"main.star": src})
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := run(t, dir, lang.Options{OutDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), ".pare-") || !strings.Contains(string(raw), filepath.Join("out", "notes.txt")) {
+		t.Errorf("run.json = %s, want notes.txt under the --out folder and no staging path", raw)
+	}
+}
+
 func TestSignalInterruptNamesTheSignal(t *testing.T) {
 	// main.go cancels runs through signal.NotifyContext, whose cause reads
 	// "<signal> signal received". Ctrl-C reads "interrupted"; other
