@@ -2,6 +2,7 @@ package llm
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"math"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"pare/ops/ot"
 	"pare/ops/tensor"
 )
 
@@ -213,5 +215,17 @@ func TestStoriesMoEfyMatchesDense(t *testing.T) {
 		if w := reps[0].Width; w*n < 172 || (w-1)*n >= 172 {
 			t.Errorf("%d experts: width %d, want ceil(172/%d)", n, w, n)
 		}
+	}
+}
+
+func TestBalancedKMeansStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	points := ot.NewMatrix(8, 2)
+	for i := range points.Data {
+		points.Data[i] = float64(i % 5)
+	}
+	if _, _, _, _, err := balancedKMeans(ctx, points, 2, 0, 10); !errors.Is(err, context.Canceled) {
+		t.Errorf("balancedKMeans with a cancelled context: %v, want context.Canceled", err)
 	}
 }

@@ -103,7 +103,10 @@ func MoEfy(ctx context.Context, m *Model, opt MoEfyOptions) (*Model, []MoEfyRepo
 		if N > h {
 			return nil, nil, fmt.Errorf("llm: moefy: experts is %d, more than the %d neurons of layer %d", N, h, l)
 		}
-		block, rep, err := splitMLP(lw, N, top, opt.Seed+uint64(l), opt.MaxIter)
+		block, rep, err := splitMLP(ctx, lw, N, top, opt.Seed+uint64(l), opt.MaxIter)
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("llm: moefy: layer %d: %w", l, err)
 		}
@@ -118,7 +121,7 @@ func MoEfy(ctx context.Context, m *Model, opt MoEfyOptions) (*Model, []MoEfyRepo
 }
 
 // splitMLP builds the MoE block of one dense layer.
-func splitMLP(lw *LayerWeights, N, top int, seed uint64, maxIter int) (*MoEBlock, MoEfyReport, error) {
+func splitMLP(ctx context.Context, lw *LayerWeights, N, top int, seed uint64, maxIter int) (*MoEBlock, MoEfyReport, error) {
 	h, d := lw.WGate.Dim(0), lw.WGate.Dim(1)
 	width := (h + N - 1) / N
 	gate, up, down := lw.WGate.Data(), lw.WUp.Data(), lw.WDown.Data()
@@ -163,7 +166,7 @@ func splitMLP(lw *LayerWeights, N, top int, seed uint64, maxIter int) (*MoEBlock
 			points.Data[r*d+c] = float64(gate[j*d+c])
 		}
 	}
-	clusters, centroids, iters, converged, err := balancedKMeans(points, N, seed, maxIter)
+	clusters, centroids, iters, converged, err := balancedKMeans(ctx, points, N, seed, maxIter)
 	if err != nil {
 		return nil, rep, err
 	}
@@ -203,8 +206,8 @@ func splitMLP(lw *LayerWeights, N, top int, seed uint64, maxIter int) (*MoEBlock
 // row moves or maxIter. In the assignment step each centroid offers n/k
 // slots, and ot.LinearAssignment finds the row-to-slot matching with the
 // least summed squared distance. Clusters list row indices in ascending
-// order.
-func balancedKMeans(points ot.Matrix, k int, seed uint64, maxIter int) ([][]int, ot.Matrix, int, bool, error) {
+// order. It returns ctx's error when ctx ends during an assignment.
+func balancedKMeans(ctx context.Context, points ot.Matrix, k int, seed uint64, maxIter int) ([][]int, ot.Matrix, int, bool, error) {
 	n, d := points.Rows, points.Cols
 	size := n / k
 	rng := rand.New(rand.NewPCG(seed, 0x6d6f65))
@@ -257,7 +260,7 @@ func balancedKMeans(points ot.Matrix, k int, seed uint64, maxIter int) ([][]int,
 				}
 			}
 		}
-		asg, err := ot.LinearAssignment(cost, false)
+		asg, err := ot.LinearAssignmentContext(ctx, cost, false)
 		if err != nil {
 			return nil, ot.Matrix{}, iters, false, err
 		}
