@@ -35,7 +35,7 @@ func TestInteractiveInterruptKeepsSession(t *testing.T) {
 		return v.String(), err
 	}
 
-	timer := time.AfterFunc(200*time.Millisecond, in.Interrupt)
+	timer := time.AfterFunc(500*time.Millisecond, in.Interrupt)
 	defer timer.Stop()
 	_, err = exec(`ssl.train(method = "dgi", graph = graph.karate_club(), epochs = 100000000, patience = 0, hidden = [4])`)
 	text := ""

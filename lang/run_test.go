@@ -348,7 +348,7 @@ func TestSignalInterruptNamesTheSignal(t *testing.T) {
 	dir := writeRecipe(t, map[string]string{"main.star": src})
 	for _, tc := range tests {
 		ctx, cancel := context.WithCancelCause(context.Background())
-		time.AfterFunc(200*time.Millisecond, func() { cancel(errors.New(tc.cause)) })
+		time.AfterFunc(500*time.Millisecond, func() { cancel(errors.New(tc.cause)) })
 		_, err := lang.Run(ctx, lang.Options{Recipe: filepath.Join(dir, "main.star"), Stdout: io.Discard, Stderr: io.Discard})
 		var re *lang.RunError
 		if !errors.As(err, &re) {
