@@ -254,14 +254,14 @@ func interruptCause(ctx context.Context) string {
 // interruptError builds the report of an interrupted run: the cause, the
 // builtin that was running, and the recipe position taken from stopped.
 func interruptError(ctx context.Context, session *host.Session, stopped error) *RunError {
-	what := interruptCause(ctx)
+	cause := interruptCause(ctx)
 	// Read after the recipe stopped: a builtin that saw the context end
 	// before this goroutine did has already returned.
 	running := session.Interrupted()
 	if running != "" && stopped == errNotStopped {
 		running += " (it did not stop within 1 s)"
 	}
-	msg := what
+	msg := cause
 	if running != "" {
 		msg += " while running " + running
 	}
@@ -270,9 +270,9 @@ func interruptError(ctx context.Context, session *host.Session, stopped error) *
 	if errors.As(stopped, &ee) {
 		// The backtrace gives the recipe position where it stopped.
 		// Builtins return ctx.Err(); name the cause instead.
-		re.Backtrace = strings.ReplaceAll(ErrorText(ee), ctx.Err().Error(), what)
+		re.Backtrace = strings.ReplaceAll(ErrorText(ee), ctx.Err().Error(), cause)
 		if running != "" {
-			re.Backtrace += "\n(" + what + " while running " + running + ")"
+			re.Backtrace += "\n(" + cause + " while running " + running + ")"
 		}
 	}
 	return re

@@ -53,16 +53,16 @@ func isTerminal(f *os.File) bool {
 func runPiped(in *lang.Interactive, stdin io.Reader, stdout, stderr io.Writer) error {
 	r := bufio.NewReader(stdin)
 	failed := false
-	// held is a line read past the end of a block: a terminal user ends a
+	// pending is a line read past the end of a block. A terminal user ends a
 	// block with a blank line, but piped input may go straight on with a
 	// statement at column 0, which then starts the next statement.
-	var held []byte
+	var pending []byte
 	for {
 		eof := false
 		lines, block, indented := 0, false, false
 		readline := func() ([]byte, error) {
-			line := held
-			held = nil
+			line := pending
+			pending = nil
 			if line == nil {
 				var err error
 				line, err = r.ReadBytes('\n')
@@ -82,14 +82,14 @@ func runPiped(in *lang.Interactive, stdin io.Reader, stdout, stderr io.Writer) e
 			case lines == 1:
 				block = strings.HasSuffix(text, ":")
 			case block && indented && text != "" && text[0] != ' ' && text[0] != '\t' && !continuesBlock(text):
-				held, eof = line, false
+				pending, eof = line, false
 				return []byte("\n"), nil
 			case text != "" && (text[0] == ' ' || text[0] == '\t'):
 				indented = true
 			}
 			return line, nil
 		}
-		if held == nil {
+		if pending == nil {
 			peek, err := r.Peek(1)
 			if err == io.EOF || len(peek) == 0 {
 				break

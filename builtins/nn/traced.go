@@ -248,8 +248,8 @@ func (t *Traced) Attr(name string) (starlark.Value, error) {
 // hasTracedMethod reports whether traced tensors have a method name: every
 // method of a plain tensor, plus detach. A method without a gradient still
 // exists, so calling it reaches TensorFunction. That runs it on the values
-// (argmax, tolist) or returns the "not differentiable" error, which tells the
-// caller to use x.detach() (sort, topk), rather than "no such method".
+// (argmax, tolist) or returns the "not differentiable" error, which suggests
+// x.detach() (sort, topk), in place of "no such method".
 func hasTracedMethod(name string) bool {
 	if _, ok := tracedMethods[name]; ok {
 		return true

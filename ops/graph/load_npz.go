@@ -236,10 +236,10 @@ func labelsFromNpz(z *store.Npz, n int) ([]int, int, error) {
 	if len(y) != n {
 		return nil, 0, fmt.Errorf("array labels has %d entries for %d nodes", len(y), n)
 	}
-	// Class ids index per-class arrays (a probe allocates classes × dim
-	// weights), so an integer id far beyond the node count is a corrupt
-	// file, not a class: n nodes need at most n classes, or as many as
-	// class_names lists. One-hot labels have as many classes as columns.
+	// Class ids index per-class arrays, such as a probe's classes × dim
+	// weights, so an id far beyond the node count marks a corrupt file.
+	// n nodes need at most n classes, or as many as class_names lists.
+	// One-hot labels have as many classes as columns.
 	limit := n
 	if len(a.Shape) == 2 {
 		limit = a.Shape[1]
